@@ -1,0 +1,74 @@
+"""Flask glue: create_app(settings) serves the Alexa endpoint; `python app.py` runs it."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from skill.settings import Settings, SettingsError, load_settings
+from skill.wiring import build_endpoint
+
+log = logging.getLogger("recharge")
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    """The app for these settings; overrides (verifier, rng_factory) let tests inject test doubles."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    wiring = build_endpoint(settings, **overrides)
+    app.extensions["recharge"] = wiring
+
+    @app.post("/alexa")
+    def alexa() -> Response:
+        if request.mimetype != "application/json":
+            return jsonify(error="content_type_must_be_json"), 415
+        reply = wiring.endpoint.handle(request.headers, request.get_data(cache=False))
+        return jsonify(reply.body), reply.status
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(wiring.health())
+
+    @app.errorhandler(404)
+    def not_found(error) -> Response:
+        return jsonify(error="not_found"), 404
+
+    @app.errorhandler(405)
+    def wrong_method(error) -> Response:
+        return jsonify(error="method_not_allowed"), 405
+
+    @app.errorhandler(413)
+    def too_large(error) -> Response:
+        return jsonify(error="body_too_large"), 413
+
+    @app.errorhandler(400)
+    def bad_request(error) -> Response:
+        return jsonify(error="bad_request"), 400
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return jsonify(error=error.name.lower().replace(" ", "_")), error.code
+        log.error("unexpected error: %s", type(error).__name__, exc_info=error)
+        return jsonify(error="internal_error"), 500
+
+    return app
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"recharge: configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

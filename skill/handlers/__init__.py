@@ -1,0 +1,1 @@
+"""Thin ASK SDK handlers: turn requests into Events, ask the pure router, render its Turn."""

@@ -1,0 +1,61 @@
+"""What the skill says in one turn, as message ids: the pure logic's output, rendered elsewhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message to speak, its placeholder values, and an optional pause after it."""
+
+    id: str
+    params: Mapping[str, Any] = field(default=_EMPTY)
+    pause_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A pre-built audio file to play inside the speech (SSML <audio>)."""
+
+    url: str
+    duration_ms: int
+
+
+Piece = Line | Clip
+
+
+def line(message_id: str, pause_ms: int = 0, **params: Any) -> Line:
+    return Line(message_id, MappingProxyType(dict(params)), pause_ms)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A reply: what to say, what to say if the user is silent, and whether the session ends."""
+
+    say: tuple[Piece, ...]
+    reprompt: tuple[Line, ...] = ()
+    end_session: bool = False
+    card: tuple[str, tuple[Line, ...]] | None = None
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [piece.id for piece in self.say if isinstance(piece, Line)]
+
+
+def ask(*say: Piece, reprompt: tuple[Line, ...] | Line | None = None) -> Turn:
+    """A turn that keeps the microphone open; the reprompt defaults to the last line."""
+    if reprompt is None:
+        spoken = [piece for piece in say if isinstance(piece, Line)]
+        reprompt = (spoken[-1],) if spoken else ()
+    elif isinstance(reprompt, Line):
+        reprompt = (reprompt,)
+    return Turn(tuple(say), tuple(reprompt))
+
+
+def tell(*say: Piece) -> Turn:
+    """A turn that ends the session."""
+    return Turn(tuple(say), (), True)
