@@ -11,7 +11,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope
+from ask_sdk_model import Request, RequestEnvelope
 
 from skill.dialog import Router, router as default_router
 from skill.handlers.core import (
@@ -74,13 +74,17 @@ class SkillEndpoint:
             return self._refuse("body_not_json")
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
             return self._refuse("not_an_alexa_request")
-        if not payload["request"].get("type"):
+        request_type = payload["request"].get("type")
+        if not request_type or not isinstance(request_type, str):
             return self._refuse("request_type_missing")
         if self.verifier is not None:
             try:
                 self.verifier.verify(headers, body, payload)
             except VerificationError as error:
                 return self._refuse(error.reason)
+        if request_type not in Request.discriminator_value_class_map:
+            log.info("unknown request type answered with an empty response")
+            return EndpointReply(200, {"version": SUPPORTED_VERSION, "response": {}})
         try:
             envelope = self.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
         except Exception as error:  # the SDK raises several types for one cause: bad shape

@@ -83,7 +83,7 @@ class PlaybackState:
 
 
 def user_key(user_id: str, secret: str = "") -> str:
-    """HMAC-SHA256 of the Alexa user id, so a copied database cannot be joined back to Alexa accounts without the secret."""
+    """HMAC-SHA256 of the Alexa user id, so a copied database cannot be joined to Alexa accounts without the secret."""
     if not isinstance(user_id, str) or not user_id:
         raise ValueError("user_id must be a non-empty string")
     return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -115,7 +115,7 @@ def _is_int(value: object) -> bool:
 
 
 class _Handle:
-    """Holds one thread's connection; when the thread ends its thread-local is dropped and the connection closes with it."""
+    """One thread's connection; when the thread ends, its thread-local is dropped and the connection closes with it."""
 
     __slots__ = ("connection", "pid", "__weakref__")
 
@@ -143,8 +143,12 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"database unavailable: cannot create folder {self.path.parent}: {exc}") from exc
-        with self._guard("opening"):
-            self._initialise(self._connection())
+        try:
+            with self._guard("opening"):
+                self._initialise(self._connection())
+        except StorageError:
+            self.close()
+            raise
 
     def _reset_thread_state(self) -> None:
         # Called again in a forked child: a parent's lock or connection must never be reused across fork.
@@ -345,13 +349,13 @@ class Database:
             connection.execute("DELETE FROM attributes WHERE user_key = ?", (key,))
 
     def delete_user(self, key: str) -> int:
-        """"Delete my data" erases every table in one transaction, so a crash never leaves half a user behind."""
+        """Erases every table for "delete my data" in one transaction, so a crash never leaves half a user behind."""
         _check_key(key)
         with self._write("deleting a user from") as connection:
             deleted = 0
             for table in ("checkins", "playback", "attributes"):
                 deleted += connection.execute(f"DELETE FROM {table} WHERE user_key = ?", (key,)).rowcount
-        # secure_delete zeroes the freed pages; checkpointing also drops the old copies from the WAL when no reader holds them.
+        # secure_delete zeroes freed pages; the checkpoint also drops old copies from the WAL when no reader holds them.
         try:
             self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
@@ -397,7 +401,7 @@ def envelope_user_id(request_envelope: RequestEnvelope) -> str | None:
 
 
 class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
-    """ASK persistent attributes on the attributes table; failures surface as PersistenceException as the SDK expects."""
+    """ASK persistent attributes on the attributes table; failures surface as the SDK's PersistenceException."""
 
     def __init__(self, database: Database, secret: str = "") -> None:
         self.database = database

@@ -13,7 +13,7 @@ class Line:
     """One message to speak, its placeholder values, and an optional pause after it."""
 
     id: str
-    params: Mapping[str, Any] = field(default=_EMPTY)
+    params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     pause_ms: int = 0
 
 
