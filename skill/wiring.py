@@ -10,7 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 
 from skill.endpoint import SkillEndpoint, build_skill
 from skill.settings import Settings
-from skill.storage import Database, StorageError, user_key
+from skill.storage import Database, StorageError, envelope_user_id, user_key
 from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,6 @@ def open_database(settings: Settings) -> Database | None:
         return None
 
 
-def _user_id(handler_input: HandlerInput) -> str | None:
-    envelope = handler_input.request_envelope
-    system = getattr(envelope.context, "system", None) if envelope.context else None
-    user = getattr(system, "user", None) or getattr(envelope.session, "user", None)
-    return getattr(user, "user_id", None)
-
-
 def build_endpoint(
     settings: Settings,
     verifier: RequestVerifier | None | str = "default",
@@ -67,7 +60,7 @@ def build_endpoint(
         database = open_database(settings)
 
     def services_factory(handler_input: HandlerInput) -> Services:
-        user_id = _user_id(handler_input)
+        user_id = envelope_user_id(handler_input.request_envelope)
         key = user_key(user_id, settings.user_key_secret) if user_id else None
         return Services(user_key=key, database=database, settings=settings)
 
