@@ -1,4 +1,4 @@
-"""Alexa request verification: cert-chain URL, Amazon signing certificate, Signature-256, timestamp, skill id."""
+"""Alexa request verification: cert URL, signing certificate, Signature-256, timestamp, skill id."""
 from __future__ import annotations
 
 import base64
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import certifi
 import requests
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import PolicyBuilder, Store
@@ -61,6 +61,8 @@ class VerificationError(Exception):
 class VerifierConfig:
     """Verification knobs; the defaults follow Amazon's hosting requirements.
 
+    Skill events (AlexaSkillEvent.*) may be delivered up to an hour late, so past timestamps of
+    those get max_skill_event_skew_s, as Amazon's own SDKs do; future ones still get max_clock_skew_s.
     skill_id=None skips the application-id check (settings refuses that while verification is on;
     it exists for local tools and benchmarks). Downloaded chains are cached for at most
     cache_ttl_s and never past the earliest not_valid_after in the verified chain.
@@ -68,14 +70,15 @@ class VerifierConfig:
 
     skill_id: str | None
     max_clock_skew_s: int = 150
+    max_skill_event_skew_s: int = 3600
     download_timeout_s: float = 3.0
     cache_size: int = 32
     cache_ttl_s: int = 3600
     max_cert_chain_bytes: int = MAX_CERT_CHAIN_BYTES
 
     def __post_init__(self) -> None:
-        if self.max_clock_skew_s < 0:
-            raise ValueError("max_clock_skew_s must be >= 0")
+        if self.max_clock_skew_s < 0 or self.max_skill_event_skew_s < 0:
+            raise ValueError("max_clock_skew_s and max_skill_event_skew_s must be >= 0")
         if self.download_timeout_s <= 0:
             raise ValueError("download_timeout_s must be > 0")
         if self.cache_size < 0:
@@ -187,7 +190,7 @@ class _ChainCache:
             entry = self._entries.get(url)
             if entry is None:
                 return None
-            if now >= entry.expires_at:
+            if now > entry.expires_at:  # inclusive, like the certificate's own validity
                 del self._entries[url]
                 return None
             self._entries.move_to_end(url)
@@ -275,7 +278,10 @@ class RequestVerifier:
         if sent.tzinfo is None:
             sent = sent.replace(tzinfo=timezone.utc)
         skew = (now - sent).total_seconds()
-        if abs(skew) > self.config.max_clock_skew_s:
+        limit = self.config.max_clock_skew_s
+        if skew > 0 and str(request.get("type", "")).startswith("AlexaSkillEvent."):
+            limit = max(limit, self.config.max_skill_event_skew_s)
+        if abs(skew) > limit:
             raise VerificationError("timestamp_stale", detail=f"skew {skew:.0f}s")
 
     def _check_application_id(self, envelope: Mapping[str, Any]) -> None:
@@ -310,7 +316,10 @@ class RequestVerifier:
         leaf, intermediates = certs[0], certs[1:]
         _check_validity(leaf, now)
         _check_san(leaf)
-        public_key = leaf.public_key()
+        try:
+            public_key = leaf.public_key()
+        except (ValueError, UnsupportedAlgorithm):
+            raise VerificationError("cert_key_unsupported") from None
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise VerificationError("cert_key_unsupported")
         verifier = PolicyBuilder().store(self._store).time(now).build_server_verifier(
@@ -318,7 +327,7 @@ class RequestVerifier:
         )
         try:
             chain = verifier.verify(leaf, intermediates)
-        except ChainVerificationError as exc:
+        except (ChainVerificationError, ValueError) as exc:
             raise VerificationError("cert_chain_untrusted", detail=str(exc)[:200]) from None
         expires_at = min(
             [now + timedelta(seconds=self.config.cache_ttl_s)] + [c.not_valid_after_utc for c in chain]
