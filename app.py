@@ -1,7 +1,9 @@
 """Flask glue: create_app(settings) serves the Alexa endpoint; `python app.py` runs it."""
 from __future__ import annotations
 
+import argparse
 import logging
+import subprocess
 import sys
 
 from flask import Flask, Response, jsonify, request
@@ -58,13 +60,26 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     return app
 
 
-def main() -> int:
+def build_missing_audio(settings: Settings) -> None:
+    """Runs the audio build as its own process (the skill never imports build code); it skips what exists."""
+    command = [sys.executable, "-m", "audio.build", "--out", str(settings.audio_dir)]
+    log.info("building any missing guided audio: %s", " ".join(command[1:]))
+    if subprocess.run(command, check=False).returncode != 0:
+        log.error("the audio build failed; exercises will be spoken instead of played until it succeeds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="recharge-server", description="Serve the Relationship Recharge skill.")
+    parser.add_argument("--no-audio-build", action="store_true", help="serve without building missing audio first")
+    args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as error:
         print(f"recharge: configuration error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.no_audio_build:
+        build_missing_audio(settings)
     app = create_app(settings)
     app.run(host=settings.host, port=settings.port, threaded=True)
     return 0

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from skill.envelopes import Conversation
 from skill.verification import RequestVerifier, VerifierConfig
 
 TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000000000"
@@ -224,35 +225,13 @@ def make_envelope(
     with_context: bool = True,
     request_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A minimal Alexa request envelope; timestamp defaults to now (UTC, second precision, 'Z')."""
+    """An envelope from the one factory, with the fields verification looks at made adjustable."""
     when = timestamp or datetime.now(timezone.utc)
     stamp = when if isinstance(when, str) else when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    application = {"applicationId": skill_id}
-    envelope: dict[str, Any] = {
-        "version": "1.0",
-        "request": {
-            "type": request_type,
-            "requestId": "amzn1.echo-api.request.test",
-            "timestamp": stamp,
-            "locale": "en-US",
-            **(request_extra or {}),
-        },
-    }
-    if with_session:
-        envelope["session"] = {
-            "new": True,
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": dict(application),
-            "user": {"userId": "amzn1.ask.account.TEST"},
-        }
-    if with_context:
-        envelope["context"] = {
-            "System": {
-                "application": dict(application),
-                "user": {"userId": "amzn1.ask.account.TEST"},
-                "device": {"deviceId": "amzn1.ask.device.TEST", "supportedInterfaces": {}},
-            }
-        }
+    request = {"type": request_type, "timestamp": stamp, **(request_extra or {})}
+    envelope = Conversation(skill_id=skill_id)._envelope(request, with_session=with_session)
+    if not with_context:
+        del envelope["context"]
     return envelope
 
 
