@@ -13,11 +13,14 @@ from skill.settings import Settings, SettingsError, load_settings
 from skill.wiring import build_endpoint
 
 log = logging.getLogger("recharge")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """The app for these settings; overrides (verifier, rng_factory) let tests inject test doubles."""
     settings = settings or load_settings()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     wiring = build_endpoint(settings, **overrides)
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"recharge: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if not args.no_audio_build:
         build_missing_audio(settings)
     app = create_app(settings)
