@@ -5,14 +5,18 @@ import argparse
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from skill.settings import Settings, SettingsError, load_settings
 from skill.wiring import build_endpoint
 
 log = logging.getLogger("recharge")
+AUDIO_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".txt": "text/plain; charset=utf-8",
+               ".json": "application/json"}
+AUDIO_MAX_AGE_S = 3600
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -32,6 +36,16 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             return jsonify(error="content_type_must_be_json"), 415
         reply = wiring.endpoint.handle(request.headers, request.get_data(cache=False))
         return jsonify(reply.body), reply.status
+
+    @app.get("/audio/<path:name>")
+    def audio_file(name: str) -> Response:
+        if any(part.startswith(".") for part in name.split("/")) or "\\" in name:
+            abort(404)
+        mimetype = AUDIO_TYPES.get(Path(name).suffix.lower())
+        if mimetype is None:
+            abort(404)
+        return send_from_directory(settings.audio_dir.resolve(), name, mimetype=mimetype,
+                                   conditional=True, etag=True, max_age=AUDIO_MAX_AGE_S)
 
     @app.get("/healthz")
     def healthz() -> Response:
