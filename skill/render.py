@@ -5,10 +5,20 @@ from typing import Iterable
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
+from ask_sdk_model.interfaces.audioplayer import (
+    AudioItem,
+    AudioItemMetadata,
+    ClearBehavior,
+    ClearQueueDirective,
+    PlayBehavior,
+    PlayDirective,
+    StopDirective,
+    Stream,
+)
 from ask_sdk_model.ui import SimpleCard
 
 from skill.speech import Phrasebook, Ssml, plain_text
-from skill.turns import Clip, Line, Piece, Turn
+from skill.turns import ClearQueue, Clip, Directive, Line, Piece, PlayAudio, StopAudio, Turn
 
 PHRASEBOOK_KEY = "phrasebook"
 
@@ -36,12 +46,28 @@ def render(handler_input: HandlerInput, turn: Turn) -> Response:
         builder.speak(to_ssml(book, turn.say).body())
     if turn.reprompt and not turn.end_session:
         builder.ask(to_ssml(book, turn.reprompt).body())
+    for directive in turn.directives:
+        builder.add_directive(to_directive(directive))
     if turn.card:
         title_id, lines = turn.card
         content = plain_text(to_ssml(book, lines).body())
         builder.set_card(SimpleCard(title=book.text(title_id), content=content))
-    builder.set_should_end_session(turn.end_session)
+    if turn.end_session is not None:
+        builder.set_should_end_session(turn.end_session)
     return builder.response
+
+
+def to_directive(directive: Directive):
+    if isinstance(directive, PlayAudio):
+        stream = Stream(token=directive.token, url=directive.url,
+                        offset_in_milliseconds=directive.offset_ms,
+                        expected_previous_token=directive.expected_previous_token)
+        metadata = AudioItemMetadata(title=directive.title) if directive.title else None
+        return PlayDirective(play_behavior=PlayBehavior(directive.behavior),
+                             audio_item=AudioItem(stream=stream, metadata=metadata))
+    if isinstance(directive, StopAudio):
+        return StopDirective()
+    return ClearQueueDirective(clear_behavior=ClearBehavior(directive.behavior))
 
 
 def lines_text(book: Phrasebook, lines: Iterable[Line]) -> str:

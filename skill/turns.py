@@ -28,6 +28,33 @@ class Clip:
 Piece = Line | Clip
 
 
+@dataclass(frozen=True)
+class PlayAudio:
+    """AudioPlayer.Play: a long exercise the listener can pause and resume."""
+
+    token: str
+    url: str
+    offset_ms: int = 0
+    behavior: str = "REPLACE_ALL"
+    expected_previous_token: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class StopAudio:
+    """AudioPlayer.Stop."""
+
+
+@dataclass(frozen=True)
+class ClearQueue:
+    """AudioPlayer.ClearQueue: CLEAR_ENQUEUED keeps what is playing, CLEAR_ALL stops it too."""
+
+    behavior: str = "CLEAR_ENQUEUED"
+
+
+Directive = PlayAudio | StopAudio | ClearQueue
+
+
 def line(message_id: str, pause_ms: int = 0, **params: Any) -> Line:
     return Line(message_id, MappingProxyType(dict(params)), pause_ms)
 
@@ -38,8 +65,9 @@ class Turn:
 
     say: tuple[Piece, ...]
     reprompt: tuple[Line, ...] = ()
-    end_session: bool = False
+    end_session: bool | None = False
     card: tuple[str, tuple[Line, ...]] | None = None
+    directives: tuple[Directive, ...] = ()
 
     @property
     def message_ids(self) -> list[str]:
@@ -59,3 +87,8 @@ def ask(*say: Piece, reprompt: tuple[Line, ...] | Line | None = None) -> Turn:
 def tell(*say: Piece) -> Turn:
     """A turn that ends the session."""
     return Turn(tuple(say), (), True)
+
+
+def silent(*directives: Directive) -> Turn:
+    """A reply to an AudioPlayer event: directives only, no speech, no session flag."""
+    return Turn((), (), None, None, tuple(directives))

@@ -1,0 +1,223 @@
+"""Playing exercises: SSML audio, the AudioPlayer, or a spoken version with pauses; pure, no ASK or Flask."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from skill.exercises import SSML_AUDIO_LIMIT_MS, Catalogue, Cue, Exercise, audio_url, parse_token
+from skill.turns import Clip, Line, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
+
+SPOKEN_PART_LIMIT_MS = 200_000
+SPOKEN_PART_CHAR_LIMIT = 6_000
+
+
+@dataclass(frozen=True)
+class AudioHost:
+    """Where Alexa can fetch built audio, and which built files exist here."""
+
+    base_url: str | None
+    has_file: Callable[[str], bool] = lambda name: False
+
+    def url(self, file: str) -> str | None:
+        url = audio_url(self.base_url, file)
+        return url if url and self.has_file(file) else None
+
+
+@dataclass(frozen=True)
+class Names:
+    one: str
+    two: str
+
+
+def spoken_pieces(cues: Sequence[Cue], until_ms: int | None = None) -> list[Line]:
+    """The script read aloud: each cue's words, then silence until the next cue starts."""
+    pieces: list[Line] = []
+    speech = [cue for cue in cues if cue.kind == "speech" and cue.text]
+    for index, cue in enumerate(speech):
+        next_start = speech[index + 1].start_ms if index + 1 < len(speech) else until_ms
+        gap = max(0, (next_start or cue.end_ms) - cue.end_ms)
+        pieces.append(line("exercise.script_line", pause_ms=gap, text=cue.text))
+    return pieces
+
+
+def spoken_parts(exercise: Exercise) -> list[list[Line]]:
+    """The spoken version split so no single response runs past Alexa's limits."""
+    parts: list[list[Line]] = [[]]
+    part_ms = part_chars = 0
+    speech = [cue for cue in exercise.timeline if cue.kind == "speech" and cue.text]
+    for cue, piece in zip(speech, spoken_pieces(exercise.timeline, exercise.duration_ms)):
+        length_ms = cue.end_ms - cue.start_ms + piece.pause_ms
+        chars = len(cue.text or "")
+        if parts[-1] and (part_ms + length_ms > SPOKEN_PART_LIMIT_MS or part_chars + chars > SPOKEN_PART_CHAR_LIMIT):
+            parts.append([])
+            part_ms = part_chars = 0
+        parts[-1].append(piece)
+        part_ms += length_ms
+        part_chars += chars
+    return [part for part in parts if part]
+
+
+def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
+                  session: dict, want_controls: bool = False) -> Turn:
+    """Play one exercise the best way available and offer another afterwards."""
+    url = host.url(exercise.file)
+    if url and (want_controls or not exercise.fits_in_speech):
+        session.pop("flow_exercise", None)
+        return Turn(
+            (line("exercise.player_intro", title=exercise.title),),
+            end_session=True,
+            directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),),
+        )
+    following = suggest_next(catalogue, exercise)
+    if following:
+        session["offer"] = {"kind": "exercise", "id": following.id}
+    outro = (line("exercise.outro_offer", next_title=following.title) if following
+             else line("exercise.outro"))
+    if url:
+        session.pop("flow_exercise", None)
+        return ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
+                   reprompt=outro)
+    return spoken_part_turn(exercise, 0, session, outro)
+
+
+def spoken_part_turn(exercise: Exercise, index: int, session: dict, outro: Line | None = None) -> Turn:
+    parts = spoken_parts(exercise)
+    index = max(0, min(index, len(parts) - 1))
+    opening = [line("exercise.spoken_intro", title=exercise.title)] if index == 0 else []
+    if index + 1 < len(parts):
+        session["flow_exercise"] = {"id": exercise.id, "part": index + 1}
+        more = line("exercise.spoken_continue")
+        return ask(*opening, *parts[index], more, reprompt=more)
+    session.pop("flow_exercise", None)
+    closing = outro or line("exercise.outro")
+    return ask(*opening, *parts[index], closing, reprompt=closing)
+
+
+def suggest_next(catalogue: Catalogue, exercise: Exercise) -> Exercise | None:
+    same_kind = [e for e in catalogue.of_kind(exercise.kind) if e.id != exercise.id
+                 and e.duration_ms <= SSML_AUDIO_LIMIT_MS]
+    return same_kind[0] if same_kind else None
+
+
+def menu_turn(catalogue: Catalogue) -> Turn:
+    """A short spoken menu by kind, with lengths."""
+    if not catalogue.exercises:
+        return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
+    pieces: list[Piece] = [line("exercise.menu_intro")]
+    for kind in catalogue.kinds:
+        pieces.append(line(f"exercise.menu_kind.{kind}"))
+        pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
+    question = line("exercise.menu_question")
+    return ask(*pieces, question, reprompt=question)
+
+
+def _menu_item(exercise: Exercise) -> Line:
+    if exercise.minutes == 1:
+        return line("exercise.menu_item_one_minute", title=exercise.title)
+    return line("exercise.menu_item", title=exercise.title, minutes=exercise.minutes)
+
+
+# AudioPlayer: long exercises and "so I can pause it". Events carry no session; offsets are stored.
+
+@dataclass(frozen=True)
+class Saved:
+    token: str
+    offset_ms: int
+
+
+def resume_turn(saved: Saved | None, catalogue: Catalogue, host: AudioHost) -> Turn:
+    if saved is None:
+        return ask(line("player.nothing_to_resume"), reprompt=line("launch.reprompt"))
+    parsed = parse_token(saved.token)
+    exercise = catalogue.get(parsed[0]) if parsed else None
+    url = host.url(exercise.file) if exercise else None
+    if exercise is None or url is None:
+        return ask(line("player.cannot_resume"), reprompt=line("launch.reprompt"))
+    if parsed[1] != exercise.version:
+        return Turn((line("player.resume_new_version", title=exercise.title),), end_session=True,
+                    directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),))
+    return Turn((), end_session=True,
+                directives=(PlayAudio(exercise.token, url, saved.offset_ms, title=exercise.title),))
+
+
+def restart_turn(token: str | None, catalogue: Catalogue, host: AudioHost) -> Turn:
+    parsed = parse_token(token)
+    exercise = catalogue.get(parsed[0]) if parsed else None
+    url = host.url(exercise.file) if exercise else None
+    if exercise is None or url is None:
+        return ask(line("player.nothing_playing"), reprompt=line("launch.reprompt"))
+    return Turn((), end_session=True, directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),))
+
+
+def step_turn(token: str | None, step: int, catalogue: Catalogue, host: AudioHost) -> Turn:
+    """Next or previous exercise while the player is in charge."""
+    parsed = parse_token(token)
+    neighbour = catalogue.neighbour(parsed[0], step) if parsed else None
+    url = host.url(neighbour.file) if neighbour else None
+    if neighbour is None or url is None:
+        edge = "player.no_next" if step > 0 else "player.no_previous"
+        return silent() if token is None else Turn((line(edge),), end_session=True)
+    return Turn((line("exercise.player_intro", title=neighbour.title),), end_session=True,
+                directives=(PlayAudio(neighbour.token, url, 0, title=neighbour.title),))
+
+
+def pause_turn() -> Turn:
+    return Turn((), end_session=True, directives=(StopAudio(),))
+
+
+def not_applicable_turn(feature: str) -> Turn:
+    return tell(line(f"player.not_applicable.{feature}"))
+
+
+def known_token(token: str | None, catalogue: Catalogue) -> bool:
+    parsed = parse_token(token)
+    return bool(parsed and catalogue.get(parsed[0]))
+
+
+# The couple's reconnect routine.
+
+RECONNECT_ID = "reconnect-2min"
+TURN_LINES = {"one": "reconnect.turn_one", "two": "reconnect.turn_two", "both": "reconnect.turn_both"}
+
+
+def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None, session: dict) -> Turn:
+    """The routine, named where names were given, stitched from segments or spoken from the script."""
+    session["offer"] = {"kind": "reconnect_feedback"}
+    question = line("reconnect.how_did_it_go")
+    opening = [line("reconnect.intro_named", one=names.one, two=names.two) if names
+               else line("reconnect.intro")]
+    full_url = host.url(exercise.file)
+    if names is None and full_url:
+        return ask(*opening, Clip(full_url, exercise.duration_ms), question, reprompt=question)
+    pieces: list[Piece] = list(opening)
+    segments = exercise.segments or ()
+    segment_urls = [host.url(segment.file) for segment in segments]
+    if segments and all(segment_urls):
+        for segment, url in zip(segments, segment_urls):
+            if names and segment.speaker in TURN_LINES:
+                pieces.append(_turn_line(segment.speaker, names))
+            pieces.append(Clip(url, segment.duration_ms))
+        return ask(*pieces, question, reprompt=question)
+    bounds = [(s.start_ms, s.start_ms + s.duration_ms, s.speaker) for s in segments] or [
+        (0, exercise.duration_ms, None)]
+    for start, end, speaker in bounds:
+        if names and speaker in TURN_LINES:
+            pieces.append(_turn_line(speaker, names))
+        cues = [cue for cue in exercise.timeline if start <= cue.start_ms < end]
+        pieces.extend(spoken_pieces(cues, end))
+    return ask(*pieces, question, reprompt=question)
+
+
+def _turn_line(speaker: str, names: Names) -> Line:
+    return line(TURN_LINES[speaker], one=names.one, two=names.two)
+
+
+def clip_total_ms(turn: Turn) -> int:
+    return sum(piece.duration_ms for piece in turn.say if isinstance(piece, Clip))
+
+
+__all__ = [
+    "AudioHost", "Names", "Saved", "exercise_turn", "menu_turn", "reconnect_turn", "resume_turn",
+    "restart_turn", "step_turn", "pause_turn", "not_applicable_turn", "spoken_parts", "spoken_part_turn",
+    "known_token", "clip_total_ms", "RECONNECT_ID",
+]

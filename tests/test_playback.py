@@ -1,0 +1,149 @@
+"""Pure playback decisions: which way an exercise plays, spoken parts, resume, the reconnect routine."""
+from __future__ import annotations
+
+from skill.exercises import Catalogue, Cue, Exercise, Segment
+from skill.playback import (
+    AudioHost,
+    Names,
+    Saved,
+    clip_total_ms,
+    exercise_turn,
+    menu_turn,
+    reconnect_turn,
+    resume_turn,
+    spoken_parts,
+    step_turn,
+)
+from skill.turns import Clip, PlayAudio
+
+BASE = "https://cdn.example.org/recharge"
+
+
+def make_exercise(exercise_id="box-breathing", kind="regulation", duration_ms=120_000,
+                  cue_every_ms=10_000, segments=()) -> Exercise:
+    cues = tuple(Cue(start, start + 2_000, "speech", f"cue at {start}", None)
+                 for start in range(1_000, duration_ms, cue_every_ms))
+    return Exercise(exercise_id, exercise_id.replace("-", " ").title(), kind, "summary", (exercise_id.replace("-", " "),),
+                    ("calm",), duration_ms, f"{exercise_id}.abcdefabcdef.mp3", "abcdefabcdef" + "0" * 52,
+                    "ssml" if duration_ms <= 240_000 else "audio_player", cues, tuple(segments))
+
+
+def hosted(*files_missing: str) -> AudioHost:
+    return AudioHost(BASE, lambda name: name not in files_missing)
+
+
+CATALOGUE = Catalogue((make_exercise(), make_exercise("extended-exhale"),
+                       make_exercise("body-scan", duration_ms=300_000)))
+
+
+def test_short_exercise_plays_inside_speech_and_offers_another():
+    session: dict = {}
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE, session)
+    clips = [piece for piece in turn.say if isinstance(piece, Clip)]
+    assert [clip.url for clip in clips] == [f"{BASE}/box-breathing.abcdefabcdef.mp3"]
+    assert turn.end_session is False
+    assert session["offer"] == {"kind": "exercise", "id": "extended-exhale"}
+    assert clip_total_ms(turn) <= 240_000
+
+
+def test_long_exercise_goes_to_the_audio_player():
+    turn = exercise_turn(CATALOGUE.get("body-scan"), hosted(), CATALOGUE, {})
+    assert turn.end_session is True
+    (play,) = turn.directives
+    assert isinstance(play, PlayAudio)
+    assert play.url.startswith("https://") and play.offset_ms == 0
+    assert play.token == "body-scan@abcdefabcdef"
+
+
+def test_asking_to_pause_uses_the_audio_player_even_for_short_ones():
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE, {}, want_controls=True)
+    assert isinstance(turn.directives[0], PlayAudio)
+
+
+def test_without_hosted_audio_the_exercise_is_spoken_with_pauses():
+    session: dict = {}
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), AudioHost(None), CATALOGUE, session)
+    assert not turn.directives and not any(isinstance(p, Clip) for p in turn.say)
+    assert "exercise.script_line" in turn.message_ids
+    pauses = [piece.pause_ms for piece in turn.say if getattr(piece, "pause_ms", 0)]
+    assert pauses and all(p == 8_000 for p in pauses[:-1])
+
+
+def test_missing_file_falls_back_to_speech():
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted("box-breathing.abcdefabcdef.mp3"), CATALOGUE, {})
+    assert "exercise.script_line" in turn.message_ids
+
+
+def test_long_spoken_exercise_is_split_into_parts_within_limits():
+    long_one = CATALOGUE.get("body-scan")
+    parts = spoken_parts(long_one)
+    assert len(parts) >= 2
+    for part in parts:
+        assert sum(piece.pause_ms + 2_000 for piece in part) <= 200_000
+    session: dict = {}
+    turn = exercise_turn(long_one, AudioHost(None), CATALOGUE, session)
+    assert session["flow_exercise"] == {"id": "body-scan", "part": 1}
+    assert turn.message_ids[-1] == "exercise.spoken_continue"
+
+
+def test_resume_continues_from_the_saved_offset_with_the_same_token():
+    turn = resume_turn(Saved("body-scan@abcdefabcdef", 61_000), CATALOGUE, hosted())
+    (play,) = turn.directives
+    assert (play.token, play.offset_ms) == ("body-scan@abcdefabcdef", 61_000)
+    assert not turn.say
+
+
+def test_resume_with_nothing_saved_says_so():
+    turn = resume_turn(None, CATALOGUE, hosted())
+    assert turn.message_ids == ["player.nothing_to_resume"] and not turn.directives
+
+
+def test_resume_of_an_old_build_starts_the_new_one_from_the_top():
+    turn = resume_turn(Saved("body-scan@000000000000", 61_000), CATALOGUE, hosted())
+    assert turn.directives[0].offset_ms == 0
+    assert turn.message_ids == ["player.resume_new_version"]
+
+
+def test_resume_of_an_unknown_exercise_is_kind():
+    turn = resume_turn(Saved("gone@000000000000", 5_000), CATALOGUE, hosted())
+    assert turn.message_ids == ["player.cannot_resume"] and not turn.directives
+
+
+def test_next_and_previous_walk_the_catalogue():
+    assert step_turn("box-breathing@abcdefabcdef", 1, CATALOGUE, hosted()).directives[0].token.startswith("extended-exhale@")
+    assert step_turn("box-breathing@abcdefabcdef", -1, CATALOGUE, hosted()).message_ids == ["player.no_previous"]
+
+
+def test_menu_lists_every_kind_with_lengths():
+    turn = menu_turn(CATALOGUE)
+    assert "exercise.menu_kind.regulation" in turn.message_ids
+    assert turn.message_ids.count("exercise.menu_item") == 3
+    assert menu_turn(Catalogue()).message_ids == ["exercise.none_built"]
+
+
+def _reconnect() -> Exercise:
+    segments = (Segment("r.s0.mp3", 0, 22_000, "both"), Segment("r.s1.mp3", 22_000, 33_000, "one"),
+                Segment("r.s2.mp3", 55_000, 33_000, "two"), Segment("r.s3.mp3", 88_000, 32_000, "both"))
+    return make_exercise("reconnect-2min", kind="couple", segments=segments)
+
+
+def test_reconnect_with_names_puts_each_name_before_its_turn():
+    session: dict = {}
+    turn = reconnect_turn(_reconnect(), hosted(), Names("Sam", "Alex"), session)
+    kinds = ["clip" if isinstance(p, Clip) else p.id for p in turn.say]
+    assert kinds == ["reconnect.intro_named", "reconnect.turn_both", "clip", "reconnect.turn_one", "clip",
+                     "reconnect.turn_two", "clip", "reconnect.turn_both", "clip", "reconnect.how_did_it_go"]
+    assert clip_total_ms(turn) == 120_000 <= 240_000
+    assert session["offer"] == {"kind": "reconnect_feedback"}
+
+
+def test_reconnect_without_names_plays_the_whole_file():
+    turn = reconnect_turn(_reconnect(), hosted(), None, {})
+    assert [p.url for p in turn.say if isinstance(p, Clip)] == [f"{BASE}/reconnect-2min.abcdefabcdef.mp3"]
+
+
+def test_reconnect_without_hosted_audio_is_spoken_with_names():
+    turn = reconnect_turn(_reconnect(), AudioHost(None), Names("Sam", "Alex"), {})
+    assert not any(isinstance(p, Clip) for p in turn.say)
+    assert turn.message_ids.count("reconnect.turn_one") == 1
+    assert "exercise.script_line" in turn.message_ids
