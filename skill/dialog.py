@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, MutableMapping
 
-from skill.turns import Turn, ask, line, tell
+from skill.turns import Turn
 
 LAUNCH = "LaunchRequest"
 
@@ -49,6 +49,8 @@ class Router:
     routes: dict[str, Route] = field(default_factory=dict)
     guards: list[Route | Callable[[Event, Session, Any], Turn | None]] = field(default_factory=list)
     fallback: Route | None = None
+    # Run after a route (not after a guard, so what a guard said is never remembered), with the session as it was.
+    afters: list[Callable[[Event, Session, Turn, Mapping[str, Any]], None]] = field(default_factory=list)
 
     def route(self, *names: str) -> Callable[[Route], Route]:
         def register(function: Route) -> Route:
@@ -63,6 +65,10 @@ class Router:
         self.guards.append(function)
         return function
 
+    def after(self, function: Callable[[Event, Session, Turn, Mapping[str, Any]], None]) -> Callable:
+        self.afters.append(function)
+        return function
+
     def respond(self, event: Event, session: Session, services: Any) -> Turn:
         for guard in self.guards:
             turn = guard(event, session, services)
@@ -71,7 +77,11 @@ class Router:
         route = self.routes.get(event.name) or self.fallback
         if route is None:
             raise LookupError(f"no route for {event.name}")
-        return route(event, session, services)
+        before = dict(session)
+        turn = route(event, session, services)
+        for hook in self.afters:
+            hook(event, session, turn, before)
+        return turn
 
     @property
     def intent_names(self) -> set[str]:
@@ -86,25 +96,5 @@ def clear_flow(session: Session) -> None:
         del session[key]
 
 
-@router.route(LAUNCH)
-def welcome(event: Event, session: Session, services: Any) -> Turn:
-    return ask(line("launch.welcome"), reprompt=line("launch.reprompt"))
-
-
-@router.route("AMAZON.HelpIntent")
-def help_menu(event: Event, session: Session, services: Any) -> Turn:
-    return ask(line("help.main"), line("help.disclaimer"), reprompt=line("help.reprompt"))
-
-
-@router.route("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
-def goodbye(event: Event, session: Session, services: Any) -> Turn:
-    clear_flow(session)
-    return tell(line("goodbye.main"))
-
-
-def not_understood(event: Event, session: Session, services: Any) -> Turn:
-    return ask(line("fallback.main"), reprompt=line("fallback.reprompt"))
-
-
-router.route("AMAZON.FallbackIntent", "AMAZON.YesIntent", "AMAZON.NoIntent")(not_understood)
-router.fallback = not_understood
+# The routes live in skill.routes; importing it here registers them on `router` for whoever imports the router.
+from skill import routes as _routes  # noqa: E402,F401

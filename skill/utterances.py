@@ -113,10 +113,11 @@ class UtteranceMatcher:
             for name, heard in found.groupdict().items():
                 slot_type = sample.slot_types.get(name, "")
                 value_id = self.resolve(slot_type, heard)
-                custom = slot_type in self.types
-                if custom and value_id is None:
+                if slot_type in self.types and value_id is None:
                     resolved -= 1
                 slots[name] = (heard, value_id)
+            if resolved < 0 and not sample.literal_chars:
+                continue  # a bare custom slot matches only its own values, or everything would
             rank = (resolved, sample.literal_chars)
             if best is None or rank > best[0]:
                 best = (rank, Match(sample.intent, slots))

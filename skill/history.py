@@ -1,0 +1,100 @@
+"""Check-in history: scores and dates only, spoken as a comparison or a trend; without a database the skill carries on."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from skill.checkin import MAX_SCORE, Result
+from skill.storage import CheckinRecord, StorageError
+from skill.turns import Line, line
+
+log = logging.getLogger(__name__)
+RECENT = 5
+# A change smaller than this on the 0..15 scale is spoken as "about the same": the check-in is not that precise.
+MEANINGFUL_CHANGE = 2
+
+
+def _store(services: Any) -> tuple[Any, str] | None:
+    database = getattr(services, "database", None)
+    key = getattr(services, "user_key", None)
+    if database is None or not key:
+        log.warning("history unavailable: %s", "no database" if database is None else "no user")
+        return None
+    return database, key
+
+
+def recent(services: Any, limit: int = RECENT) -> list[CheckinRecord] | None:
+    """Newest first; None (not an empty list) when history cannot be reached, so callers can tell the two apart."""
+    store = _store(services)
+    if store is None:
+        return None
+    try:
+        return store[0].recent_checkins(store[1], limit)
+    except StorageError as error:
+        log.warning("history unavailable: %s", error)
+        return None
+
+
+def save(services: Any, result: Result) -> bool:
+    store = _store(services)
+    if store is None:
+        return False
+    try:
+        store[0].record_checkin(store[1], result.score, result.max_score, result.band)
+        return True
+    except StorageError as error:
+        log.warning("check-in not saved: %s", error)
+        return False
+
+
+def erase(services: Any) -> bool:
+    store = _store(services)
+    if store is None:
+        return False
+    try:
+        store[0].delete_user(store[1])
+        return True
+    except StorageError as error:
+        log.warning("delete my data failed: %s", error)
+        return False
+
+
+def on_scale(record: CheckinRecord) -> int:
+    return (2 * record.score * MAX_SCORE + record.max_score) // (2 * record.max_score)
+
+
+def when(record: CheckinRecord, now: datetime | None = None) -> Line:
+    days = ((now or datetime.now(timezone.utc)).date() - record.taken_at.astimezone(timezone.utc).date()).days
+    if days <= 0:
+        return line("history.when.today")
+    if days == 1:
+        return line("history.when.yesterday")
+    return line("history.when.days", days=days)
+
+
+def direction(before: int, after: int) -> str:
+    """Lower means fewer signs of strain."""
+    if after - before >= MEANINGFUL_CHANGE:
+        return "higher"
+    if before - after >= MEANINGFUL_CHANGE:
+        return "lower"
+    return "same"
+
+
+def compare(previous: CheckinRecord, result: Result, now: datetime | None = None) -> tuple[Line, ...]:
+    return (when(previous, now), line(f"history.compare.{direction(on_scale(previous), result.score)}"))
+
+
+def trend(records: Sequence[CheckinRecord], now: datetime | None = None) -> tuple[Line, ...]:
+    """Newest against oldest of the recent check-ins, then the latest band: a direction, not a verdict."""
+    if not records:
+        return (line("history.trend.none"),)
+    latest = records[0]
+    latest_band = line(f"history.band.{latest.band}") if latest.band in {"okay", "strain", "strong"} else None
+    if len(records) == 1:
+        lines = (line("history.trend.single"), when(latest, now))
+    else:
+        change = direction(on_scale(records[-1]), on_scale(latest))
+        lines = (line(f"history.trend.{change}", count=len(records)), when(latest, now))
+    return (*lines, latest_band) if latest_band else lines
