@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping, MutableMapping
 from skill.turns import Turn
 
 LAUNCH = "LaunchRequest"
+EVENT_PREFIXES = ("AudioPlayer.", "PlaybackController.")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,19 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Player:
+    """What the device's AudioPlayer reports: the token it holds, where it is, and what it is doing."""
+
+    token: str | None = None
+    offset_ms: int = 0
+    activity: str = "IDLE"
+
+    @property
+    def engaged(self) -> bool:
+        return bool(self.token) and self.activity in {"PLAYING", "PAUSED", "STOPPED", "BUFFER_UNDERRUN"}
+
+
+@dataclass(frozen=True)
 class Event:
     """A user's request, reduced to what the conversation needs."""
 
@@ -30,6 +44,8 @@ class Event:
     slots: Mapping[str, Slot] = field(default_factory=lambda: MappingProxyType({}))
     locale: str = "en-US"
     new_session: bool = False
+    player: Player = field(default_factory=Player)
+    has_session: bool = True
 
     def slot(self, name: str) -> Slot:
         return self.slots.get(name) or Slot()
@@ -85,7 +101,7 @@ class Router:
 
     @property
     def intent_names(self) -> set[str]:
-        return {name for name in self.routes if name != LAUNCH}
+        return {name for name in self.routes if name != LAUNCH and not name.startswith(EVENT_PREFIXES)}
 
 
 router = Router()
@@ -96,5 +112,6 @@ def clear_flow(session: Session) -> None:
         del session[key]
 
 
-# The routes live in skill.routes; importing it here registers them on `router` for whoever imports the router.
-from skill import routes as _routes  # noqa: E402,F401
+# The routes live in skill.routes and skill.exercise_routes; importing them registers them on `router`.
+from skill import routes as _routes  # noqa: E402,F401  (first: its safety guard runs before any other)
+from skill import exercise_routes as _exercise_routes  # noqa: E402,F401

@@ -107,6 +107,8 @@ def start_check(kind: str, session: Session, services: Any) -> Turn:
 
 def read(reading: strategies.Reading, session: Session, lead: tuple[Line, ...] = ()) -> Turn:
     session["flow"] = reading.state
+    if reading.offer is not None:
+        session["offer"] = reading.offer.to_session()
     return ask(*lead, *reading.say, reprompt=reading.reprompt)
 
 
@@ -126,10 +128,6 @@ def pending_offer(session: Session) -> Offer | None:
 OfferHandler = Callable[[Offer, Event, Session, Any], Turn]
 
 
-def _exercise_not_yet(offer: Offer, event: Event, session: Session, services: Any) -> Turn:
-    return ask(line("exercise.coming_soon"), MENU)
-
-
 def _read_topic(offer: Offer, event: Event, session: Session, services: Any) -> Turn:
     if offer.target not in strategies.BY_ID:
         return ask(line("reading.unknown_topic"), MENU)
@@ -146,20 +144,22 @@ def _delete_data(offer: Offer, event: Event, session: Session, services: Any) ->
     return ask(line("delete.done" if history.erase(services) else "delete.failed"), MENU)
 
 
-# What "yes" does, per kind of offer; the exercise player registers its own handler for "exercise" later.
+# What "yes" and "no" do, per kind of offer; skill.exercise_routes adds the exercise kinds.
 OFFER_HANDLERS: dict[str, OfferHandler] = {
     "strategy": _read_topic,
     "check": _start_offered_check,
-    "exercise": _exercise_not_yet,
     "delete_data": _delete_data,
 }
+DECLINE_HANDLERS: dict[str, Callable[[Offer, Session, Any], Turn]] = {}
 
 
 def accept(offer: Offer, event: Event, session: Session, services: Any) -> Turn:
     return OFFER_HANDLERS[offer.kind](offer, event, session, services)
 
 
-def decline(offer: Offer, session: Session) -> Turn:
+def decline(offer: Offer, session: Session, services: Any) -> Turn:
+    if offer.kind in DECLINE_HANDLERS:
+        return DECLINE_HANDLERS[offer.kind](offer, session, services)
     if offer.kind == "delete_data":
         return ask(line("delete.kept"), MENU)
     if offer.then is not None:

@@ -7,7 +7,10 @@ from typing import Any, Mapping
 from skill.turns import Line, line
 
 # Which session field names the offer's target, per kind; "exercise" matches what the exercise player will read.
-TARGET_FIELD: Mapping[str, str] = {"strategy": "topic", "exercise": "need", "check": "check", "delete_data": "scope"}
+TARGET_FIELD: Mapping[str, str] = {"strategy": "topic", "exercise": "need", "check": "check", "delete_data": "scope",
+                                   "play": "id", "reconnect": "step"}
+# Kinds whose target is data (an exercise id), so the question is one message for all targets.
+GENERIC_QUESTION = frozenset({"play"})
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,8 @@ class Offer:
 
     @property
     def question(self) -> Line:
+        if self.kind in GENERIC_QUESTION:
+            return line(f"offer.{self.kind}.any")
         return line(f"offer.{self.kind}.{self.target}")
 
     def to_session(self) -> dict[str, Any]:

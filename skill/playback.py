@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from skill.offers import Offer
 from skill.exercises import SSML_AUDIO_LIMIT_MS, Catalogue, Cue, Exercise, audio_url, parse_token
 from skill.turns import Clip, Line, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
 
@@ -70,7 +71,7 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
         )
     following = suggest_next(catalogue, exercise)
     if following:
-        session["offer"] = {"kind": "exercise", "id": following.id}
+        session["offer"] = Offer("play", following.id).to_session()
     outro = (line("exercise.outro_offer", next_title=following.title) if following
              else line("exercise.outro"))
     if url:
@@ -182,7 +183,7 @@ TURN_LINES = {"one": "reconnect.turn_one", "two": "reconnect.turn_two", "both": 
 
 def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None, session: dict) -> Turn:
     """The routine, named where names were given, stitched from segments or spoken from the script."""
-    session["offer"] = {"kind": "reconnect_feedback"}
+    session["offer"] = {"kind": "reconnect", "step": "feedback"}
     question = line("reconnect.how_did_it_go")
     opening = [line("reconnect.intro_named", one=names.one, two=names.two) if names
                else line("reconnect.intro")]

@@ -93,7 +93,7 @@ def answer(event: Event, session: Session, services: Any) -> Turn:
     if offer is not None:
         if event.name == "AMAZON.YesIntent":
             return flows.accept(offer, event, session, services)
-        return flows.decline(offer, session)
+        return flows.decline(offer, session, services)
     return ask(line("answer.not_asked"), flows.MENU)
 
 

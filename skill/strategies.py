@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from skill.offers import Offer
 from skill.turns import Line, line
 
 
@@ -11,21 +12,22 @@ from skill.turns import Line, line
 class Topic:
     id: str
     parts: int  # message ids reading.<id>.part1 .. partN, each under about thirty seconds spoken
+    exercise_need: str | None = None  # an exercise offered, one "yes" away, when the topic ends
 
 
 # Listening order for "next": understanding first, then the five ways to begin healing, then the closing message.
 TOPICS: tuple[Topic, ...] = (
-    Topic("what_is_burnout", 2),
+    Topic("what_is_burnout", 2, "calm"),
     Topic("rough_patch", 1),
     Topic("causes", 2),
-    Topic("nervous_system", 2),
-    Topic("both_partners", 1),
+    Topic("nervous_system", 2, "calm"),
+    Topic("both_partners", 1, "connect"),
     Topic("incompatibility", 2),
     Topic("just_communicate", 2),
-    Topic("restoration", 2),
-    Topic("small_moments", 2),
+    Topic("restoration", 2, "calm"),
+    Topic("small_moments", 2, "connect"),
     Topic("workload", 2),
-    Topic("expectations", 1),
+    Topic("expectations", 1, "calm"),
     Topic("support", 1),
     Topic("closing", 1),
 )
@@ -39,6 +41,7 @@ class Reading:
     state: dict[str, Any]
     say: tuple[Line, ...]
     reprompt: tuple[Line, ...]
+    offer: Offer | None = None
 
 
 def restore(raw: Any) -> dict[str, Any] | None:
@@ -53,6 +56,8 @@ def restore(raw: Any) -> dict[str, Any] | None:
 def _choice(topic: Topic, part: int) -> Line:
     if part + 1 < topic.parts:
         return line("reading.choice.more")
+    if topic.exercise_need:
+        return line("reading.choice.exercise")
     if topic.id == TOPICS[-1].id:
         return line("reading.choice.end")
     return line("reading.choice.next")
@@ -61,8 +66,10 @@ def _choice(topic: Topic, part: int) -> Line:
 def read(topic_id: str, part: int = 0, lead: tuple[Line, ...] = ()) -> Reading:
     topic = BY_ID[topic_id]
     choice = _choice(topic, part)
+    ends = part + 1 >= topic.parts
+    offer = Offer("exercise", topic.exercise_need) if ends and topic.exercise_need else None
     return Reading({"kind": "reading", "topic": topic.id, "part": part},
-                   (*lead, line(f"reading.{topic.id}.part{part + 1}"), choice), (choice,))
+                   (*lead, line(f"reading.{topic.id}.part{part + 1}"), choice), (choice,), offer)
 
 
 def _index(topic_id: str) -> int:

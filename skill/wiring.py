@@ -9,11 +9,49 @@ from typing import Any, Callable
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.endpoint import SkillEndpoint, build_skill
+from skill.exercises import Catalogue, CatalogueSource
+from skill.playback import AudioHost, Names, Saved
 from skill.settings import Settings
 from skill.storage import Database, StorageError, envelope_user_id, user_key
 from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
+NAMES_KEY = "couple_names"
+
+
+@dataclass
+class PlaybackMemory:
+    """Where each listener stopped, kept in the database because AudioPlayer events have no session."""
+
+    user_key: str | None
+    database: Database | None
+
+    def _usable(self) -> bool:
+        return bool(self.user_key and self.database)
+
+    def load(self) -> Saved | None:
+        if not self._usable():
+            return None
+        try:
+            state = self.database.load_playback(self.user_key)
+        except StorageError as error:
+            log.error("could not load the playback position: %s", error)
+            return None
+        return Saved(state.token, state.offset_ms) if state else None
+
+    def save(self, token: str, offset_ms: int) -> None:
+        if self._usable():
+            try:
+                self.database.save_playback(self.user_key, token, max(0, offset_ms))
+            except (StorageError, ValueError) as error:
+                log.error("could not save the playback position: %s", type(error).__name__)
+
+    def clear(self) -> None:
+        if self._usable():
+            try:
+                self.database.clear_playback(self.user_key)
+            except StorageError as error:
+                log.error("could not clear the playback position: %s", error)
 
 
 @dataclass
@@ -23,7 +61,37 @@ class Services:
     user_key: str | None
     database: Database | None
     settings: Settings
-    extras: dict[str, Any] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    audio_host: AudioHost = field(default_factory=lambda: AudioHost(None))
+
+    @property
+    def playback(self) -> PlaybackMemory:
+        return PlaybackMemory(self.user_key, self.database)
+
+    def remembered_names(self) -> Names | None:
+        """Names are kept only when the couple asked the skill to remember them."""
+        if not (self.user_key and self.database):
+            return None
+        try:
+            raw = self.database.get_attributes(self.user_key).get(NAMES_KEY)
+        except StorageError as error:
+            log.error("could not read remembered names: %s", error)
+            return None
+        if isinstance(raw, dict) and isinstance(raw.get("one"), str) and isinstance(raw.get("two"), str):
+            return Names(raw["one"], raw["two"])
+        return None
+
+    def remember_names(self, names: Names) -> bool:
+        if not (self.user_key and self.database):
+            return False
+        try:
+            data = self.database.get_attributes(self.user_key)
+            data[NAMES_KEY] = {"one": names.one, "two": names.two}
+            self.database.put_attributes(self.user_key, data)
+        except StorageError as error:
+            log.error("could not remember names: %s", error)
+            return False
+        return True
 
 
 @dataclass
@@ -58,11 +126,17 @@ def build_endpoint(
                     "never expose this server to the internet like this")
     if database == "default":
         database = open_database(settings)
+    catalogues = CatalogueSource(settings.audio_dir)
+    audio_dir = settings.audio_dir.resolve()
+    host = AudioHost(settings.audio_base_url, lambda name: (audio_dir / name).is_file())
+    if not settings.audio_base_url:
+        log.info("RECHARGE_AUDIO_BASE_URL is not set: exercises will be spoken with pauses, not played")
 
     def services_factory(handler_input: HandlerInput) -> Services:
         user_id = envelope_user_id(handler_input.request_envelope)
         key = user_key(user_id, settings.user_key_secret) if user_id else None
-        return Services(user_key=key, database=database, settings=settings)
+        return Services(user_key=key, database=database, settings=settings,
+                        catalogue=catalogues.get(), audio_host=host)
 
     skill = build_skill(services_factory=services_factory, rng_factory=rng_factory)
     return Wiring(settings, SkillEndpoint(skill, verifier), database)

@@ -150,10 +150,10 @@ def test_declining_every_offer_ends_on_the_menu(talker):
     assert "offer" not in reply.attributes
 
 
-def test_accepting_an_exercise_says_it_is_coming(talker):
+def test_accepting_an_exercise_without_built_audio_says_so_kindly(talker):
     s = Session(talker)
     s.say("BodyCheckIntent")
     for _ in range(12):
         s.no()
     reply = s.yes()
-    assert said(reply, "exercise.coming_soon") and reply.ends_session is False
+    assert said(reply, "exercise.none_built") and reply.ends_session is False

@@ -42,7 +42,7 @@ def test_short_exercise_plays_inside_speech_and_offers_another():
     clips = [piece for piece in turn.say if isinstance(piece, Clip)]
     assert [clip.url for clip in clips] == [f"{BASE}/box-breathing.abcdefabcdef.mp3"]
     assert turn.end_session is False
-    assert session["offer"] == {"kind": "exercise", "id": "extended-exhale"}
+    assert session["offer"] == {"kind": "play", "id": "extended-exhale"}
     assert clip_total_ms(turn) <= 240_000
 
 
@@ -134,7 +134,7 @@ def test_reconnect_with_names_puts_each_name_before_its_turn():
     assert kinds == ["reconnect.intro_named", "reconnect.turn_both", "clip", "reconnect.turn_one", "clip",
                      "reconnect.turn_two", "clip", "reconnect.turn_both", "clip", "reconnect.how_did_it_go"]
     assert clip_total_ms(turn) == 120_000 <= 240_000
-    assert session["offer"] == {"kind": "reconnect_feedback"}
+    assert session["offer"] == {"kind": "reconnect", "step": "feedback"}
 
 
 def test_reconnect_without_names_plays_the_whole_file():

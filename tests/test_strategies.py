@@ -26,7 +26,10 @@ def test_every_part_ends_with_a_clear_choice():
             assert strategies.read(topic.id, part).say[-1].id.startswith("reading.choice.")
     assert strategies.read("closing").say[-1].id == "reading.choice.end"
     assert strategies.read("restoration").say[-1].id == "reading.choice.more"
-    assert strategies.read("restoration", 1).say[-1].id == "reading.choice.next"
+    assert strategies.read("restoration", 1).say[-1].id == "reading.choice.exercise"
+    assert strategies.read("restoration", 1).offer.to_session() == {"kind": "exercise", "need": "calm"}
+    assert strategies.read("workload", 1).say[-1].id == "reading.choice.next"
+    assert strategies.read("workload", 1).offer is None
 
 
 def test_the_five_strategies_are_in_the_article_order_and_wrap_round():

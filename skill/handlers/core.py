@@ -15,7 +15,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
 
-from skill.dialog import LAUNCH, Event, Router, Slot
+from skill.dialog import EVENT_PREFIXES, LAUNCH, Event, Player, Router, Slot
 from skill.render import PHRASEBOOK_KEY, render
 from skill.speech import phrasebook
 from skill.turns import ask, line
@@ -25,8 +25,8 @@ SERVICES_KEY = "services"
 
 
 def event_from(handler_input: HandlerInput) -> Event:
-    request = handler_input.request_envelope.request
-    session = handler_input.request_envelope.session
+    envelope = handler_input.request_envelope
+    request, session = envelope.request, envelope.session
     name = request.intent.name if isinstance(request, IntentRequest) else request.object_type
     slots: dict[str, Slot] = {}
     if isinstance(request, IntentRequest) and request.intent.slots:
@@ -37,7 +37,21 @@ def event_from(handler_input: HandlerInput) -> Event:
         slots=MappingProxyType(slots),
         locale=request.locale or "en-US",
         new_session=bool(session and session.new),
+        player=_player(envelope),
+        has_session=session is not None,
     )
+
+
+def _player(envelope: Any) -> Player:
+    """AudioPlayer events name their own token and offset; other requests carry the device's state."""
+    request = envelope.request
+    if getattr(request, "object_type", "").startswith(EVENT_PREFIXES) and hasattr(request, "token"):
+        return Player(request.token, int(getattr(request, "offset_in_milliseconds", 0) or 0), "EVENT")
+    state = getattr(envelope.context, "audio_player", None) if envelope.context else None
+    if state is None:
+        return Player()
+    activity = getattr(getattr(state, "player_activity", None), "value", None) or "IDLE"
+    return Player(state.token, int(state.offset_in_milliseconds or 0), activity)
 
 
 def _resolved_id(slot: Any) -> str | None:
@@ -84,16 +98,19 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
 
 
 class ConversationHandler(AbstractRequestHandler):
-    """Launch and every intent go to the pure router."""
+    """Launch, every intent, and AudioPlayer/PlaybackController events go to the pure router."""
 
     def __init__(self, router: Router) -> None:
         self.router = router
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type(LAUNCH)(handler_input) or is_request_type("IntentRequest")(handler_input)
+        request_type = handler_input.request_envelope.request.object_type
+        return request_type in (LAUNCH, "IntentRequest") or (
+            request_type.startswith(EVENT_PREFIXES) and request_type in self.router.routes)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        session = handler_input.attributes_manager.session_attributes
+        has_session = handler_input.request_envelope.session is not None
+        session = handler_input.attributes_manager.session_attributes if has_session else {}
         services = handler_input.attributes_manager.request_attributes.get(SERVICES_KEY)
         turn = self.router.respond(event_from(handler_input), session, services)
         return render(handler_input, turn)

@@ -1,0 +1,41 @@
+"""One small build with the real offline voice (hibari): deterministic, trimmed, and on time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from audio.codec import decode
+from audio.engines import EngineSpec, make_engine
+
+from .conftest import onset_ms, read_manifest, run
+
+SCRIPT = """\
+id: voice-check
+title: Voice check
+kind: regulation
+length: 8
+summary: A voice check.
+synonyms: [voice check]
+timeline:
+  - tone: tick
+  - say: Breathe in slowly.
+    at: 1
+  - say: And let it go.
+    at: 4.5
+"""
+
+
+def test_offline_voice_is_deterministic_and_lands_on_time(tmp_path: Path):
+    engine = make_engine(EngineSpec("offline"))
+    assert np.array_equal(engine.synthesize("Breathe in slowly."), engine.synthesize("Breathe in slowly."))
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / "voice-check.yaml").write_text(SCRIPT)
+    out = tmp_path / "out"
+    assert run(out, folder, engine="offline") == 0
+    entry = read_manifest(out)["exercises"]["voice-check"]
+    assert entry["engine"] == "offline"
+    pcm = decode(out / entry["file"])
+    for item in entry["timeline"][1:]:
+        assert abs(onset_ms(pcm, item["start_ms"], share=0.1) - item["start_ms"]) <= 25, item
