@@ -89,6 +89,24 @@ def dev_settings(tmp_path: Path, **changes: Any) -> Settings:
     return replace(base, **changes)
 
 
+@pytest.fixture(scope="session")
+def built_data_dir(tmp_path_factory) -> Path:
+    """The whole packaged catalogue built once, by the real build code on the silent-tone fake engine."""
+    from audio import build
+
+    data_dir = tmp_path_factory.mktemp("built")
+    assert build.main(["--engine", "fake", "--out", str(data_dir / "audio"), "--jobs", "2"]) == 0
+    return data_dir
+
+
+def hosted_settings(built_data_dir: Path, tmp_path: Path, **changes: Any) -> Settings:
+    """Settings that serve the built catalogue from a public https address; the database is per test."""
+    base = dev_settings(tmp_path, data_dir=built_data_dir,
+                        database_url=f"sqlite:///{tmp_path / 'recharge.sqlite3'}",
+                        audio_base_url="https://audio.example.org/recharge")
+    return replace(base, **changes)
+
+
 @pytest.fixture
 def make_app(tmp_path):
     def factory(settings: Settings | None = None, **overrides: Any):

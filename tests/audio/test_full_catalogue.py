@@ -9,16 +9,15 @@ import webvtt
 from audio.codec import decode, mp3_frames
 from audio.mix import loudness, true_peak_db
 
-from .conftest import measurable, onset_ms, read_manifest, run
+from .conftest import measurable, onset_ms, read_manifest
 
 REQUIRED = {"id", "title", "kind", "summary", "synonyms", "needs", "duration_ms", "file", "sha256",
             "captions", "transcript", "engine", "locale", "delivery", "timeline"}
 
 
 @pytest.fixture(scope="module")
-def catalogue_build(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("catalogue")
-    assert run(out, None, jobs=2) == 0
+def catalogue_build(built_data_dir) -> tuple[Path, dict]:
+    out = built_data_dir / "audio"
     return out, read_manifest(out)
 
 
