@@ -17,6 +17,7 @@ log = logging.getLogger("recharge")
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".txt": "text/plain; charset=utf-8",
                ".json": "application/json"}
 AUDIO_MAX_AGE_S = 3600
+ERROR_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -51,21 +52,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     def healthz() -> Response:
         return jsonify(wiring.health())
 
-    @app.errorhandler(404)
-    def not_found(error) -> Response:
-        return jsonify(error="not_found"), 404
-
-    @app.errorhandler(405)
-    def wrong_method(error) -> Response:
-        return jsonify(error="method_not_allowed"), 405
-
-    @app.errorhandler(413)
-    def too_large(error) -> Response:
-        return jsonify(error="body_too_large"), 413
-
-    @app.errorhandler(400)
-    def bad_request(error) -> Response:
-        return jsonify(error="bad_request"), 400
+    for code, reason in ERROR_REASONS.items():
+        app.register_error_handler(code, lambda error, reason=reason, code=code: (jsonify(error=reason), code))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

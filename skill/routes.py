@@ -57,29 +57,13 @@ def goodbye(event: Event, session: Session, services: Any) -> Turn:
     return tell(line("goodbye.mid_check" if mid_check else "goodbye.main"))
 
 
-@router.route("CheckInIntent")
-def check_in(event: Event, session: Session, services: Any) -> Turn:
-    return flows.start_check("checkin", session, services)
+CHECK_INTENTS = {"CheckInIntent": "checkin", "BodyCheckIntent": "body", "BothOfUsCheckIntent": "both",
+                 "BurnoutOrIncompatibilityIntent": "roots", "WorkloadCheckIntent": "workload"}
 
 
-@router.route("BodyCheckIntent")
-def body_check(event: Event, session: Session, services: Any) -> Turn:
-    return flows.start_check("body", session, services)
-
-
-@router.route("BothOfUsCheckIntent")
-def both_check(event: Event, session: Session, services: Any) -> Turn:
-    return flows.start_check("both", session, services)
-
-
-@router.route("BurnoutOrIncompatibilityIntent")
-def roots_check(event: Event, session: Session, services: Any) -> Turn:
-    return flows.start_check("roots", session, services)
-
-
-@router.route("WorkloadCheckIntent")
-def workload_check(event: Event, session: Session, services: Any) -> Turn:
-    return flows.start_check("workload", session, services)
+@router.route(*CHECK_INTENTS)
+def start_check(event: Event, session: Session, services: Any) -> Turn:
+    return flows.start_check(CHECK_INTENTS[event.name], session, services)
 
 
 @router.route("AnswerFrequencyIntent", "WorkloadAnswerIntent", *YES_NO_INTENTS)

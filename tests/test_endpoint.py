@@ -119,3 +119,15 @@ def test_envelope_of_the_wrong_shape_is_refused_not_crashed(app):
     result = app.test_client().post("/alexa", json=envelope)
     assert result.status_code == 400
     assert result.get_json() == {"error": "envelope_invalid"}
+
+
+def test_user_ids_never_reach_the_log(talker, conversation, caplog):
+    from tests.envelopes import USER_ID
+
+    caplog.set_level("DEBUG")
+    for envelope in (conversation.launch(), conversation.intent("CheckInIntent"),
+                     conversation.intent("AnswerFrequencyIntent", frequency=("often", "often")),
+                     conversation.intent("HistoryIntent"), conversation.session_ended()):
+        talker.post(envelope, conversation)
+    assert "request type=IntentRequest" in caplog.text
+    assert USER_ID not in caplog.text and USER_ID[-12:] not in caplog.text

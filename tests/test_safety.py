@@ -136,4 +136,6 @@ def test_resources_are_the_locales_own(talker, locale, words, absent):
 def test_safety_is_never_logged(talker, caplog):
     caplog.set_level("DEBUG")
     Session(talker).say("ShareFeelingIntent", feeling="i want to hurt myself")
+    Session(talker).say("SafetyIntent")
     assert "hurt" not in caplog.text and "safety" not in caplog.text.lower()
+    assert "intent=private" in caplog.text

@@ -22,6 +22,8 @@ from skill.turns import ask, line
 
 log = logging.getLogger(__name__)
 SERVICES_KEY = "services"
+# Even the name of these intents would tell a log reader what someone said.
+PRIVATE_INTENTS = frozenset({"SafetyIntent", "ShareFeelingIntent"})
 
 
 def event_from(handler_input: HandlerInput) -> Event:
@@ -89,11 +91,13 @@ class ServicesInterceptor(AbstractRequestInterceptor):
 
 
 class RequestLogInterceptor(AbstractRequestInterceptor):
-    """Logs the request type and intent only: never the user id or anything said."""
+    """Logs the request type and intent only: never the user id, anything said, or that help was asked for."""
 
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
         intent = request.intent.name if isinstance(request, IntentRequest) else "-"
+        if intent in PRIVATE_INTENTS:
+            intent = "private"
         log.info("request type=%s intent=%s", request.object_type, intent)
 
 
