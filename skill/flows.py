@@ -44,7 +44,10 @@ def resume(session: Session) -> tuple[Line, ...]:
 def answer_code(scale: Scale, event: Event) -> str | None:
     """The answer as a code of the active scale, or None when it does not fit (then it is treated as misheard)."""
     if event.name in ("AMAZON.YesIntent", "AMAZON.NoIntent"):
-        return ("yes" if event.name == "AMAZON.YesIntent" else "no") if scale is YES_NO else None
+        if scale is YES_NO:
+            return "yes" if event.name == "AMAZON.YesIntent" else "no"
+        # "No" to "how often do you ...?" means never; "yes" says nothing about how often.
+        return "never" if scale is FREQUENCY and event.name == "AMAZON.NoIntent" else None
     if event.name == "AnswerFrequencyIntent":
         code = _slot_code(event, "frequency", FREQUENCY)
         if scale is YES_NO:

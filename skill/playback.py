@@ -8,6 +8,7 @@ from skill.offers import Offer
 from skill.exercises import SSML_AUDIO_LIMIT_MS, Catalogue, Cue, Exercise, audio_url, parse_token
 from skill.turns import Clip, Line, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
 
+KIND_ORDER = ("regulation", "connection", "couple")
 SPOKEN_PART_LIMIT_MS = 200_000
 SPOKEN_PART_CHAR_LIMIT = 6_000
 
@@ -105,7 +106,7 @@ def menu_turn(catalogue: Catalogue) -> Turn:
     if not catalogue.exercises:
         return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
     pieces: list[Piece] = [line("exercise.menu_intro")]
-    for kind in catalogue.kinds:
+    for kind in sorted(catalogue.kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k)):
         pieces.append(line(f"exercise.menu_kind.{kind}"))
         pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
     question = line("exercise.menu_question")
@@ -113,6 +114,8 @@ def menu_turn(catalogue: Catalogue) -> Turn:
 
 
 def _menu_item(exercise: Exercise) -> Line:
+    if "minute" in exercise.title.lower():
+        return line("exercise.menu_item_named_length", title=exercise.title)
     if exercise.minutes == 1:
         return line("exercise.menu_item_one_minute", title=exercise.title)
     return line("exercise.menu_item", title=exercise.title, minutes=exercise.minutes)

@@ -54,7 +54,8 @@ class _Sample:
 
 
 def normalise(text: str) -> str:
-    text = re.sub(r"[^\w\s']", " ", text.lower())
+    """Lowercase words without punctuation; apostrophes go too, since people type "dont" for "don't"."""
+    text = re.sub(r"[^\w\s]", " ", text.lower().replace("'", "").replace("\u2019", ""))
     return re.sub(r"\s+", " ", text).strip()
 
 
