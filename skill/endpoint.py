@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from datetime import date, datetime
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -28,6 +29,24 @@ from skill.verification import RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
 SUPPORTED_VERSION = "1.0"
+
+
+class EnvelopeSerializer(DefaultSerializer):
+    """The SDK's serializer, with Alexa's ISO 8601 timestamps read by the standard library.
+
+    The SDK parses them with dateutil, which took a tenth of each request; name mangling makes
+    this method the one the SDK's private __deserialize calls. Anything unusual still goes to dateutil.
+    """
+
+    def _DefaultSerializer__deserialize_datetime(self, payload: Any, obj_type: Any) -> Any:
+        if isinstance(payload, str):
+            try:
+                parsed = datetime.fromisoformat(payload)
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                return parsed.date() if obj_type is date else parsed
+        return super()._DefaultSerializer__deserialize_datetime(payload, obj_type)
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,7 @@ class SkillEndpoint:
     def __init__(self, skill: CustomSkill, verifier: RequestVerifier | None) -> None:
         self.skill = skill
         self.verifier = verifier
-        self.serializer = DefaultSerializer()
+        self.serializer = EnvelopeSerializer()
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> EndpointReply:
         try:

@@ -131,3 +131,21 @@ def test_user_ids_never_reach_the_log(talker, conversation, caplog):
         talker.post(envelope, conversation)
     assert "request type=IntentRequest" in caplog.text
     assert USER_ID not in caplog.text and USER_ID[-12:] not in caplog.text
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-26T03:30:00Z", "2026-11-26T03:30:00.123Z", "2026-11-26T03:30:00+00:00"])
+def test_envelope_timestamps_parse_like_the_sdk_does(stamp):
+    from datetime import datetime, timezone
+
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    from skill.endpoint import EnvelopeSerializer
+
+    envelope = Conversation().launch()
+    envelope["request"]["timestamp"] = stamp
+    ours = EnvelopeSerializer().deserialize(json.dumps(envelope), RequestEnvelope).request.timestamp
+    sdk = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope).request.timestamp
+    assert ours == sdk
+    assert ours.tzinfo is not None and ours.astimezone(timezone.utc).replace(microsecond=0) == datetime(
+        2026, 11, 26, 3, 30, tzinfo=timezone.utc)
