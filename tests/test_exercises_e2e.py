@@ -370,3 +370,22 @@ def test_built_audio_is_served_with_ranges(make_app, built_data_dir, tmp_path, m
     part = client.get(f"/audio/{name}", headers={"Range": "bytes=0-1023"})
     assert part.status_code == 206 and len(part.data) == 1024
     assert client.get("/audio/.cache").status_code == 404
+
+
+def test_every_exercise_can_be_spoken_whole_within_alexas_limits(unhosted, manifest):
+    for exercise_id, entry in manifest.items():
+        session = Session(unhosted)
+        reply = session.say("PlayExerciseIntent", exercise=(entry["synonyms"][0], exercise_id))
+        if reply.attributes.get("offer", {}).get("step") == "names":
+            reply = session.no()
+        spoken = [reply]
+        while "flow_exercise" in spoken[-1].attributes:
+            spoken.append(session.say("AMAZON.ResumeIntent", "continue"))
+            assert len(spoken) < 8, exercise_id
+        heard = " ".join(reply.speech for reply in spoken)
+        for cue in entry["timeline"]:
+            if cue["type"] == "speech":
+                assert cue["text"] in heard, (exercise_id, cue["text"])
+        for reply in spoken:
+            assert len(reply.ssml) <= 8000
+            assert sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', reply.ssml)) <= 240_000
