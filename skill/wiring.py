@@ -6,13 +6,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ask_sdk_core.attributes_manager import AttributesManager
+from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
 from skill.playback import AudioHost, Names, Saved
 from skill.settings import Settings
-from skill.storage import Database, StorageError, envelope_user_id, user_key
+from skill.storage import Database, SQLitePersistenceAdapter, StorageError, envelope_user_id, user_key
 from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
@@ -63,35 +65,40 @@ class Services:
     settings: Settings
     catalogue: Catalogue = field(default_factory=Catalogue)
     audio_host: AudioHost = field(default_factory=lambda: AudioHost(None))
+    attributes_manager: AttributesManager | None = None
 
     @property
     def playback(self) -> PlaybackMemory:
         return PlaybackMemory(self.user_key, self.database)
 
     def remembered_names(self) -> Names | None:
-        """Names are kept only when the couple asked the skill to remember them."""
-        if not (self.user_key and self.database):
-            return None
-        try:
-            raw = self.database.get_attributes(self.user_key).get(NAMES_KEY)
-        except StorageError as error:
-            log.error("could not read remembered names: %s", error)
-            return None
+        """Names are kept (as persistent attributes) only when the couple asked the skill to remember them."""
+        attributes = self._persistent()
+        raw = attributes.get(NAMES_KEY) if attributes is not None else None
         if isinstance(raw, dict) and isinstance(raw.get("one"), str) and isinstance(raw.get("two"), str):
             return Names(raw["one"], raw["two"])
         return None
 
     def remember_names(self, names: Names) -> bool:
-        if not (self.user_key and self.database):
+        attributes = self._persistent()
+        if attributes is None:
             return False
+        attributes[NAMES_KEY] = {"one": names.one, "two": names.two}
         try:
-            data = self.database.get_attributes(self.user_key)
-            data[NAMES_KEY] = {"one": names.one, "two": names.two}
-            self.database.put_attributes(self.user_key, data)
-        except StorageError as error:
-            log.error("could not remember names: %s", error)
+            self.attributes_manager.save_persistent_attributes()
+        except (PersistenceException, AttributesManagerException) as error:
+            log.error("could not remember names: %s", type(error).__name__)
             return False
         return True
+
+    def _persistent(self) -> dict[str, Any] | None:
+        if self.attributes_manager is None or self.database is None:
+            return None
+        try:
+            return self.attributes_manager.persistent_attributes
+        except (PersistenceException, AttributesManagerException) as error:
+            log.error("persistent attributes unavailable: %s", type(error).__name__)
+            return None
 
 
 @dataclass
@@ -135,8 +142,9 @@ def build_endpoint(
     def services_factory(handler_input: HandlerInput) -> Services:
         user_id = envelope_user_id(handler_input.request_envelope)
         key = user_key(user_id, settings.user_key_secret) if user_id else None
-        return Services(user_key=key, database=database, settings=settings,
-                        catalogue=catalogues.get(), audio_host=host)
+        return Services(user_key=key, database=database, settings=settings, catalogue=catalogues.get(),
+                        audio_host=host, attributes_manager=handler_input.attributes_manager)
 
-    skill = build_skill(services_factory=services_factory, rng_factory=rng_factory)
+    adapter = SQLitePersistenceAdapter(database, settings.user_key_secret) if database else None
+    skill = build_skill(services_factory=services_factory, rng_factory=rng_factory, persistence_adapter=adapter)
     return Wiring(settings, SkillEndpoint(skill, verifier), database)

@@ -327,6 +327,11 @@ def test_names_are_kept_only_when_asked(hosted, built_data_dir, tmp_path):
     later = Session(hosted).say("ReconnectIntent", "start our reconnect")
     assert "Sam, this turn is yours" in later.speech
     assert database.exists()
+    erase = Session(hosted)
+    erase.say("DeleteDataIntent", "delete my data")
+    assert said(erase.yes(), "delete.done")
+    after = Session(hosted).say("ReconnectIntent", "start our reconnect")
+    assert said(after, "offer.reconnect.names") and "Sam" not in after.speech
 
 
 def test_check_in_offer_is_one_yes_from_an_exercise(hosted):
