@@ -46,6 +46,7 @@ class Event:
     new_session: bool = False
     player: Player = field(default_factory=Player)
     has_session: bool = True
+    audio_player_supported: bool = True
 
     def slot(self, name: str) -> Slot:
         return self.slots.get(name) or Slot()

@@ -49,6 +49,7 @@ class Conversation:
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
     audio_player: dict[str, Any] = field(default_factory=lambda: {"playerActivity": "IDLE"})
+    interfaces: dict[str, Any] = field(default_factory=lambda: {"AudioPlayer": {}})
 
     def _context(self) -> dict[str, Any]:
         return {
@@ -57,7 +58,7 @@ class Conversation:
                 "user": {"userId": self.user_id},
                 "device": {
                     "deviceId": DEVICE_ID,
-                    "supportedInterfaces": {"AudioPlayer": {}},
+                    "supportedInterfaces": dict(self.interfaces),
                 },
                 "apiEndpoint": "https://api.amazonalexa.com",
                 "apiAccessToken": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test.token",

@@ -47,19 +47,20 @@ def _host(services: Any) -> AudioHost:
     return getattr(services, "audio_host", None) or AudioHost(None)
 
 
-def play(exercise: Exercise, session: Session, services: Any, want_controls: bool = False) -> Turn:
+def play(exercise: Exercise, event: Event, session: Session, services: Any, want_controls: bool = False) -> Turn:
     if exercise.id == RECONNECT_ID:
         return start_reconnect(session, services, None)
-    return exercise_turn(exercise, _host(services), _catalogue(services), session, want_controls)
+    return exercise_turn(exercise, _host(services), _catalogue(services), session, want_controls,
+                         player_ok=event.audio_player_supported)
 
 
-def for_need(need: str | None, session: Session, services: Any) -> Turn:
+def for_need(need: str | None, event: Event, session: Session, services: Any) -> Turn:
     catalogue = _catalogue(services)
     pool = [e for e in catalogue.for_need(need or "") if e.fits_in_speech and e.id != RECONNECT_ID]
     chosen = catalogue.closest_length(PREFERRED_MINUTES, pool) if pool else None
     if chosen is None:
         return menu_turn(catalogue)
-    return play(chosen, session, services)
+    return play(chosen, event, session, services)
 
 
 # While the AudioPlayer holds an exercise, transport intents steer it.
@@ -153,13 +154,13 @@ def play_exercise(event: Event, session: Session, services: Any) -> Turn:
     exercise = catalogue.get(slot.value_id) or catalogue.find(slot.heard)
     if exercise is None:
         return ask(line("exercise.unknown"), line("exercise.menu_question"), reprompt=line("exercise.menu_question"))
-    return play(exercise, session, services, want_controls=event.name == "PausableExerciseIntent")
+    return play(exercise, event, session, services, want_controls=event.name == "PausableExerciseIntent")
 
 
 @router.route("ExerciseForNeedIntent")
 def exercise_for_need(event: Event, session: Session, services: Any) -> Turn:
     need = event.slot("need")
-    return for_need(need.value_id, session, services)
+    return for_need(need.value_id, event, session, services)
 
 
 @router.route("ExerciseByLengthIntent")
@@ -169,7 +170,7 @@ def exercise_by_length(event: Event, session: Session, services: Any) -> Turn:
     catalogue = _catalogue(services)
     pool = [e for e in catalogue.exercises if e.id != RECONNECT_ID]
     chosen = catalogue.closest_length(minutes, pool)
-    return play(chosen, session, services) if chosen else menu_turn(catalogue)
+    return play(chosen, event, session, services) if chosen else menu_turn(catalogue)
 
 
 @router.route("ListExercisesIntent")
@@ -229,12 +230,12 @@ def remember_names(event: Event, session: Session, services: Any) -> Turn:
 
 
 def _accept_exercise(offer: Offer, event: Event, session: Session, services: Any) -> Turn:
-    return for_need(offer.target, session, services)
+    return for_need(offer.target, event, session, services)
 
 
 def _accept_play(offer: Offer, event: Event, session: Session, services: Any) -> Turn:
     exercise = _catalogue(services).get(offer.target)
-    return play(exercise, session, services) if exercise else menu_turn(_catalogue(services))
+    return play(exercise, event, session, services) if exercise else menu_turn(_catalogue(services))
 
 
 def _accept_reconnect(offer: Offer, event: Event, session: Session, services: Any) -> Turn:

@@ -59,11 +59,11 @@ def spoken_parts(exercise: Exercise) -> list[list[Line]]:
     return [part for part in parts if part]
 
 
-def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
-                  session: dict, want_controls: bool = False) -> Turn:
-    """Play one exercise the best way available and offer another afterwards."""
+def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue, session: dict,
+                  want_controls: bool = False, player_ok: bool = True) -> Turn:
+    """Play one exercise the best way the device allows, and offer another afterwards."""
     url = host.url(exercise.file)
-    if url and (want_controls or not exercise.fits_in_speech):
+    if url and player_ok and (want_controls or not exercise.fits_in_speech):
         session.pop("flow_exercise", None)
         return Turn(
             (line("exercise.player_intro", title=exercise.title),),
@@ -75,7 +75,7 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
         session["offer"] = Offer("play", following.id).to_session()
     outro = (line("exercise.outro_offer", next_title=following.title) if following
              else line("exercise.outro"))
-    if url:
+    if url and exercise.fits_in_speech:
         session.pop("flow_exercise", None)
         return ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
                    reprompt=outro)

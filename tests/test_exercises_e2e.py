@@ -95,6 +95,15 @@ def test_five_minute_exercise_uses_the_audio_player(hosted, manifest):
     assert reply.ends_session is True
 
 
+def test_a_device_without_the_audio_player_never_gets_its_directives(hosted, manifest):
+    screenless = Conversation(interfaces={})
+    short = hosted.post(screenless.intent("PausableExerciseIntent", exercise=("box breathing", "box-breathing")))
+    assert not short.directives and audio_sources(short.ssml) == [f"{BASE}/{manifest['box-breathing']['file']}"]
+    long = hosted.post(Conversation(interfaces={}).intent(
+        "PlayExerciseIntent", exercise=("five minute cyclic sighing", "cyclic-sighing-5min")))
+    assert not long.directives and audio_sources(long.ssml) == [] and said(long, "exercise.spoken_continue")
+
+
 def test_asking_to_pause_gets_the_audio_player(hosted):
     reply = hosted.post(Conversation().intent("PausableExerciseIntent", exercise=("box breathing", "box-breathing")))
     assert play_directive(reply)["token"].startswith("box-breathing@")

@@ -41,7 +41,14 @@ def event_from(handler_input: HandlerInput) -> Event:
         new_session=bool(session and session.new),
         player=_player(envelope),
         has_session=session is not None,
+        audio_player_supported=_supports_audio_player(envelope),
     )
+
+
+def _supports_audio_player(envelope: Any) -> bool:
+    device = getattr(getattr(envelope.context, "system", None), "device", None) if envelope.context else None
+    interfaces = getattr(device, "supported_interfaces", None)
+    return getattr(interfaces, "audio_player", None) is not None
 
 
 def _player(envelope: Any) -> Player:
