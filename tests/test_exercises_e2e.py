@@ -96,8 +96,8 @@ def test_five_minute_exercise_uses_the_audio_player(hosted, manifest):
 
 
 def test_a_device_without_the_audio_player_never_gets_its_directives(hosted, manifest):
-    screenless = Conversation(interfaces={})
-    short = hosted.post(screenless.intent("PausableExerciseIntent", exercise=("box breathing", "box-breathing")))
+    no_player = Conversation(interfaces={})
+    short = hosted.post(no_player.intent("PausableExerciseIntent", exercise=("box breathing", "box-breathing")))
     assert not short.directives and audio_sources(short.ssml) == [f"{BASE}/{manifest['box-breathing']['file']}"]
     long = hosted.post(Conversation(interfaces={}).intent(
         "PlayExerciseIntent", exercise=("five minute cyclic sighing", "cyclic-sighing-5min")))
