@@ -37,15 +37,14 @@ def _yes_count(answers: Answers) -> int:
     return sum(1 for a in answers if a == "yes")
 
 
+def _level(count: int, bands: tuple[tuple[int, str], ...], above: str) -> str:
+    """The first band whose upper bound holds the count; `above` past the last one."""
+    return next((name for upper, name in bands if count <= upper), above)
+
+
 def body_level(yes: int) -> str:
     """One signal alone is easy to dismiss; several together are the body's red flag."""
-    if yes == 0:
-        return "none"
-    if yes <= 2:
-        return "few"
-    if yes <= 5:
-        return "some"
-    return "many"
+    return _level(yes, ((0, "none"), (2, "few"), (5, "some")), "many")
 
 
 def summarise_body(answers: Answers) -> Summary:
@@ -55,11 +54,7 @@ def summarise_body(answers: Answers) -> Summary:
 
 
 def both_level(yes: int) -> str:
-    if yes == 0:
-        return "none"
-    if yes == 1:
-        return "one"
-    return "several"
+    return _level(yes, ((0, "none"), (1, "one")), "several")
 
 
 def summarise_both(answers: Answers) -> Summary:
