@@ -147,4 +147,4 @@ def build_endpoint(
 
     adapter = SQLitePersistenceAdapter(database, settings.user_key_secret) if database else None
     skill = build_skill(services_factory=services_factory, rng_factory=rng_factory, persistence_adapter=adapter)
-    return Wiring(settings, SkillEndpoint(skill, verifier), database)
+    return Wiring(settings, SkillEndpoint(skill, verifier, settings.skill_id), database)
