@@ -28,6 +28,8 @@ _REQUEST_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9.]{0,99}$")
 _INTENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,127}$")
 _SLOT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")
+# Characters XML 1.0 forbids: a slot value is spoken back inside SSML, and speech never contains them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _AUDIO_EVENT_PREFIXES = ("AudioPlayer.", "PlaybackController.")
 
 
@@ -187,6 +189,8 @@ def _check_slot(name: Any, slot: Any) -> None:
     slot = _dict(slot, "slot_invalid", optional=False)
     _text(slot.get("name"), "slot_name_invalid", 100)
     _text(slot.get("value"), "slot_value_invalid", MAX_SLOT_VALUE_CHARS)
+    if isinstance(slot.get("value"), str) and _NOT_XML.search(slot["value"]):
+        raise Invalid("slot_value_not_speakable")
     _text(slot.get("confirmationStatus"), "slot_confirmation_invalid", 32)
     _dict(slot.get("slotValue"), "slot_value_invalid")
     resolutions = _dict(slot.get("resolutions"), "resolutions_invalid")
@@ -212,6 +216,8 @@ def _check_slot(name: Any, slot: Any) -> None:
             wrapper = _dict(wrapper, "resolution_value_invalid", optional=False)
             value = _dict(wrapper.get("value"), "resolution_value_invalid", optional=False)
             _text(value.get("name"), "resolution_value_invalid", MAX_SLOT_VALUE_CHARS)
+            if isinstance(value.get("name"), str) and _NOT_XML.search(value["name"]):
+                raise Invalid("slot_value_not_speakable")
             _text(value.get("id"), "resolution_value_invalid", MAX_ID_CHARS)
 
 
