@@ -25,10 +25,12 @@ from skill.handlers.core import (
     SessionEndedHandler,
     UnexpectedRequestHandler,
 )
+from skill.intake import Invalid, application_id, intake
 from skill.verification import RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
 SUPPORTED_VERSION = "1.0"
+REFUSAL = "bad_request"
 
 
 class EnvelopeSerializer(DefaultSerializer):
@@ -79,42 +81,48 @@ def build_skill(
 
 
 class SkillEndpoint:
-    """Parses, verifies and dispatches one Alexa request; reasons for refusals are short and logged."""
+    """Parses, validates, verifies and dispatches one Alexa request.
 
-    def __init__(self, skill: CustomSkill, verifier: RequestVerifier | None) -> None:
+    Every refusal is the same plain 400 to the caller; the specific reason goes to the log only,
+    so an unsigned caller learns nothing about which check failed.
+    """
+
+    def __init__(self, skill: CustomSkill, verifier: RequestVerifier | None, skill_id: str | None = None) -> None:
         self.skill = skill
         self.verifier = verifier
+        self.skill_id = skill_id
         self.serializer = EnvelopeSerializer()
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> EndpointReply:
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return self._refuse("body_not_json")
-        if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict):
-            return self._refuse("not_an_alexa_request")
-        request_type = payload["request"].get("type")
-        if not request_type or not isinstance(request_type, str):
-            return self._refuse("request_type_missing")
+            checked = intake(body)
+        except Invalid as error:
+            return self._refuse(error.reason)
+        payload = checked.payload
         if self.verifier is not None:
             try:
                 self.verifier.verify(headers, body, payload)
             except VerificationError as error:
                 return self._refuse(error.reason)
-        if request_type not in Request.discriminator_value_class_map:
+        elif self.skill_id is not None and application_id(payload) != self.skill_id:
+            return self._refuse("application_id_mismatch")
+        if checked.request_type not in Request.discriminator_value_class_map:
             log.info("unknown request type answered with an empty response")
             return EndpointReply(200, {"version": SUPPORTED_VERSION, "response": {}})
         try:
-            envelope = self.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+            envelope = self.serializer._DefaultSerializer__deserialize(payload, RequestEnvelope)
         except Exception as error:  # the SDK raises several types for one cause: bad shape
-            log.info("envelope did not deserialise: %s", type(error).__name__)
-            return self._refuse("envelope_invalid")
+            return self._refuse(f"envelope_invalid:{type(error).__name__}")
         if envelope is None or envelope.request is None:
             return self._refuse("request_type_unknown")
-        response = self.skill.invoke(request_envelope=envelope, context=None)
+        try:
+            response = self.skill.invoke(request_envelope=envelope, context=None)
+        except Exception as error:  # the skill's own exception handler failed too: answer quietly
+            log.error("skill dispatch failed: %s", type(error).__name__)
+            return EndpointReply(200, {"version": SUPPORTED_VERSION, "response": {}})
         return EndpointReply(200, self.serializer.serialize(response))
 
     @staticmethod
     def _refuse(reason: str) -> EndpointReply:
         log.warning("refused request: %s", json.dumps({"reason": reason}))
-        return EndpointReply(400, {"error": reason})
+        return EndpointReply(400, {"error": REFUSAL})

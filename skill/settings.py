@@ -1,14 +1,18 @@
 """Settings read once from RECHARGE_* environment variables and validated at start-up."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
 DEFAULT_DATA_DIR = "var"
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
 SKILL_ID_PATTERN = re.compile(r"^amzn1\.ask\.skill\.[0-9a-fA-F-]{36}$")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -68,6 +72,40 @@ def _parse_port(raw: str) -> int:
     return port
 
 
+def _parse_host(raw: str) -> str:
+    host = raw.strip() or "127.0.0.1"
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    if _DOTTED_NUMBERS.match(host) or not _HOSTNAME.match(host):
+        raise SettingsError(
+            f"RECHARGE_HOST must be an IP address (such as 127.0.0.1 or 0.0.0.0) or a host name; got {raw!r}"
+        )
+    return host
+
+
+def data_dir_problem(data_dir: Path) -> str | None:
+    """Why the server could not keep its database and audio in data_dir, or None when it can."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as error:
+        return (f"RECHARGE_DATA_DIR {str(data_dir)!r} is not a folder the server can write "
+                f"({error.strerror or type(error).__name__}); history and audio need it")
+    return None
+
+
+def warn_about(settings: "Settings") -> list[str]:
+    """Settings that work but deserve a start-up warning."""
+    warnings: list[str] = []
+    if not settings.user_key_secret.strip():
+        warnings.append("RECHARGE_USER_KEY_SECRET is empty: stored user keys are plain hashes of Alexa "
+                        "user ids; set a long random secret in production")
+    return warnings
+
+
 def _parse_audio_base_url(raw: str) -> str | None:
     url = raw.strip().rstrip("/")
     if not url:
@@ -106,7 +144,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "RECHARGE_SKILL_ID is required while RECHARGE_VERIFY_SIGNATURES is on; set it to "
             "your skill's id, or set RECHARGE_VERIFY_SIGNATURES=false for local development"
         )
-    host = env.get("RECHARGE_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    host = _parse_host(env.get("RECHARGE_HOST", "127.0.0.1"))
     port = _parse_port(env.get("RECHARGE_PORT", "5000"))
     log_level = env.get("RECHARGE_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

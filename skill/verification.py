@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import logging
 import re
+import socket
+import ssl
 import threading
 import time
 import warnings
@@ -18,7 +21,6 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 import certifi
-import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +36,7 @@ CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PATH_ROOT = "echo.api"
 ECHO_API_DOMAIN = "echo-api.amazon.com"
 MAX_CERT_CHAIN_BYTES = 64 * 1024
+MAX_CERT_URL_CHARS = 512
 _FETCH_LOCK_STRIPES = 16
 
 # RFC 3986 pchar without pct-encoded: a path may hold only these, so what we check is what S3 serves.
@@ -75,6 +78,10 @@ class VerifierConfig:
     cache_size: int = 32
     cache_ttl_s: int = 3600
     max_cert_chain_bytes: int = MAX_CERT_CHAIN_BYTES
+    failure_ttl_s: float = 60.0
+    failure_cache_size: int = 1024
+    max_concurrent_downloads: int = 4
+    download_queue_wait_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_clock_skew_s < 0 or self.max_skill_event_skew_s < 0:
@@ -87,6 +94,10 @@ class VerifierConfig:
             raise ValueError("cache_ttl_s must be > 0")
         if self.max_cert_chain_bytes <= 0:
             raise ValueError("max_cert_chain_bytes must be > 0")
+        if self.failure_ttl_s < 0 or self.failure_cache_size < 0:
+            raise ValueError("failure_ttl_s and failure_cache_size must be >= 0")
+        if self.max_concurrent_downloads < 1 or self.download_queue_wait_s < 0:
+            raise ValueError("max_concurrent_downloads must be >= 1 and download_queue_wait_s >= 0")
 
 
 def canonical_cert_chain_url(url: str) -> str:
@@ -96,6 +107,8 @@ def canonical_cert_chain_url(url: str) -> str:
     requests/urllib3 would before sending, so `%2e%2e` cannot climb out of /echo.api/.
     Query and fragment are dropped: only the validated path is ever fetched.
     """
+    if len(url) > MAX_CERT_URL_CHARS:
+        raise VerificationError("cert_url_too_long")
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -138,25 +151,65 @@ def _normalised_path_segments(path: str) -> list[str]:
     return out
 
 
-def fetch_cert_chain(url: str, timeout_s: float) -> bytes:
-    """Download a PEM chain with a whole-download deadline, no redirects and a size cap.
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
 
-    requests' timeout is per socket operation, so a slow-drip server is also cut off here.
+
+def fetch_cert_chain(url: str, timeout_s: float, max_bytes: int = MAX_CERT_CHAIN_BYTES) -> bytes:
+    """Download a PEM chain within one total deadline (connect, headers and body), no redirects, size-capped.
+
+    Socket timeouts are per operation, so a server dripping a declared Content-Length one byte at a
+    time would never trip them; a watchdog shuts the socket down when the deadline passes.
     """
-    deadline = time.monotonic() + timeout_s
-    with requests.get(url, timeout=timeout_s, stream=True, allow_redirects=False) as response:
-        if response.status_code != 200:
-            raise OSError(f"http status {response.status_code}")
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port or 443, timeout=timeout_s, context=_tls_context())
+    elif parts.scheme == "http":  # local test servers; the verifier only ever passes https URLs
+        connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout_s)
+    else:
+        raise OSError(f"unsupported scheme {parts.scheme!r}")
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout_s, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request("GET", path, headers={"Accept": "*/*", "Connection": "close"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise OSError(f"http status {response.status}")
         chunks: list[bytes] = []
         total = 0
-        for chunk in response.iter_content(chunk_size=8192):
-            total += len(chunk)
-            if total > MAX_CERT_CHAIN_BYTES:
-                raise OSError("certificate chain too large")
-            if time.monotonic() > deadline:
+        while True:
+            chunk = response.read1(8192)
+            if expired.is_set():
                 raise TimeoutError("certificate chain download exceeded its deadline")
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_bytes:
+                raise OSError("certificate chain too large")
             chunks.append(chunk)
-    return b"".join(chunks)
+        return b"".join(chunks)
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise TimeoutError("certificate chain download exceeded its deadline") from None
+        raise
+    finally:
+        watchdog.cancel()
+        connection.close()
 
 
 @lru_cache(maxsize=1)
@@ -214,6 +267,36 @@ class _ChainCache:
             return url in self._entries
 
 
+class _FailureCache:
+    """URLs whose chain recently failed, so a flood of junk requests cannot make us download again."""
+
+    def __init__(self, max_entries: int, ttl_s: float, monotonic: Callable[[], float]) -> None:
+        self._max_entries = max_entries
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def reason(self, url: str) -> str | None:
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is None:
+                return None
+            if self._monotonic() >= entry[0]:
+                del self._entries[url]
+                return None
+            return entry[1]
+
+    def put(self, url: str, reason: str) -> None:
+        if self._max_entries == 0 or self._ttl_s == 0:
+            return
+        with self._lock:
+            self._entries[url] = (self._monotonic() + self._ttl_s, reason)
+            self._entries.move_to_end(url)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
 class RequestVerifier:
     """Applies every check Amazon requires of a self-hosted skill endpoint to one request.
 
@@ -228,6 +311,7 @@ class RequestVerifier:
         trust_roots: list[x509.Certificate] | None = None,
         fetch: Fetch | None = None,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self._store = _certifi_store() if trust_roots is None else Store(list(trust_roots))
@@ -235,6 +319,8 @@ class RequestVerifier:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._cache = _ChainCache(config.cache_size)
         self._fetch_locks = [threading.Lock() for _ in range(_FETCH_LOCK_STRIPES)]
+        self._failures = _FailureCache(config.failure_cache_size, config.failure_ttl_s, monotonic)
+        self._downloads = threading.BoundedSemaphore(config.max_concurrent_downloads)
         if config.skill_id is None:
             log.warning("Alexa skill id not configured: application id check is disabled")
 
@@ -296,11 +382,22 @@ class RequestVerifier:
     def _signing_key(self, url: str, now: datetime) -> rsa.RSAPublicKey:
         entry = self._cache.get(url, now)
         if entry is None:
+            failed = self._failures.reason(url)
+            if failed is not None:
+                raise VerificationError(failed, detail="failed recently; not downloading again yet")
             lock = self._fetch_locks[zlib.crc32(url.encode()) % _FETCH_LOCK_STRIPES]
             with lock:
                 entry = self._cache.get(url, now)  # another thread may have filled it meanwhile
                 if entry is None:
-                    entry = self._load_chain(url, now)
+                    failed = self._failures.reason(url)
+                    if failed is not None:
+                        raise VerificationError(failed, detail="failed recently; not downloading again yet")
+                    try:
+                        entry = self._load_chain(url, now)
+                    except VerificationError as error:
+                        if error.reason != "cert_downloads_busy":
+                            self._failures.put(url, error.reason)
+                        raise
                     self._cache.put(url, entry)
         _check_validity(entry.leaf, now)
         return entry.public_key
@@ -336,6 +433,10 @@ class RequestVerifier:
         return _CachedChain(leaf=leaf, public_key=public_key, expires_at=expires_at)
 
     def _download(self, url: str) -> bytes:
+        if not self._downloads.acquire(timeout=self.config.download_queue_wait_s):
+            log.warning("Alexa cert chain download refused: %d downloads already running",
+                        self.config.max_concurrent_downloads)
+            raise VerificationError("cert_downloads_busy")
         try:
             data = self._fetch(url, self.config.download_timeout_s)
         except VerificationError:
@@ -343,6 +444,8 @@ class RequestVerifier:
         except Exception as exc:  # any transport failure means the same thing to Alexa: 400
             log.warning("Alexa cert chain download failed: %s (%s)", url, type(exc).__name__)
             raise VerificationError("cert_download_failed", detail=type(exc).__name__) from None
+        finally:
+            self._downloads.release()
         if not isinstance(data, bytes) or not data:
             raise VerificationError("cert_download_failed", detail="empty response")
         if len(data) > self.config.max_cert_chain_bytes:

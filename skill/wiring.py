@@ -14,6 +14,7 @@ from skill.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
 from skill.playback import AudioHost, Names, Saved
 from skill.settings import Settings
+from skill.speech import preload_content
 from skill.storage import Database, SQLitePersistenceAdapter, StorageError, envelope_user_id, user_key
 from skill.verification import RequestVerifier, VerifierConfig
 
@@ -106,10 +107,36 @@ class Wiring:
     settings: Settings
     endpoint: SkillEndpoint
     database: Database | None
+    catalogues: CatalogueSource | None = None
 
     def health(self) -> dict[str, Any]:
-        return {"status": "ok", "verify_signatures": self.settings.verify_signatures,
-                "database": self.database is not None}
+        """ok, or degraded with the reasons: what still works is served, what does not is named."""
+        reasons = []
+        database_ok = database_available(self.database)
+        if not database_ok:
+            reasons.append("database_unavailable")
+        catalogue = self.catalogues.get() if self.catalogues is not None else None
+        if catalogue is not None and catalogue.source != "manifest":
+            reasons.append("audio_catalogue_unavailable")
+        return {"status": "degraded" if reasons else "ok", "reasons": reasons,
+                "verify_signatures": self.settings.verify_signatures, "database": database_ok,
+                "exercises": catalogue.source if catalogue is not None else "none"}
+
+
+def database_available(database: Database | None) -> bool:
+    """A cheap read through the store's public API (its ping() when the store offers one)."""
+    if database is None:
+        return False
+    try:
+        ping = getattr(database, "ping", None)
+        if callable(ping):
+            ping()
+        else:
+            database.schema_version
+    except (StorageError, OSError) as error:
+        log.error("database health check failed: %s", type(error).__name__)
+        return False
+    return True
 
 
 def open_database(settings: Settings) -> Database | None:
@@ -147,4 +174,6 @@ def build_endpoint(
 
     adapter = SQLitePersistenceAdapter(database, settings.user_key_secret) if database else None
     skill = build_skill(services_factory=services_factory, rng_factory=rng_factory, persistence_adapter=adapter)
-    return Wiring(settings, SkillEndpoint(skill, verifier), database)
+    preload_content()
+    catalogues.get()
+    return Wiring(settings, SkillEndpoint(skill, verifier, settings.skill_id), database, catalogues)

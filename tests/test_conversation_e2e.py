@@ -150,10 +150,11 @@ def test_declining_every_offer_ends_on_the_menu(talker):
     assert "offer" not in reply.attributes
 
 
-def test_accepting_an_exercise_without_built_audio_says_so_kindly(talker):
+def test_accepting_an_exercise_without_built_audio_speaks_it_from_its_script(talker):
     s = Session(talker)
     s.say("BodyCheckIntent")
     for _ in range(12):
         s.no()
     reply = s.yes()
-    assert said(reply, "exercise.none_built") and reply.ends_session is False
+    assert not said(reply, "exercise.none_built")
+    assert "breath" in reply.speech.lower() and not reply.directives
