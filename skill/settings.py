@@ -87,16 +87,9 @@ def _parse_audio_base_url(raw: str) -> str | None:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-        netloc = parts.netloc
-        if parts.password is not None:
-            netloc = f"{parts.username or ''}:***@{netloc.rsplit('@', 1)[1]}"
-        return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
-    except ValueError:
-        return "<unparseable URL>"
+    """The URL with any password replaced by ***, for messages and logs; works on malformed URLs too."""
+    masked = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*:)[^?#]*@", r"\1***@", url)
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", masked)
 
 
 def _parse_database_url(raw: str) -> str | None:
