@@ -22,6 +22,17 @@ TEST_STORE = os.environ.get("RECHARGE_TEST_STORE", "sqlite").strip().lower() or 
 POSTGRES_REQUIRED = TEST_STORE == "postgresql" or os.environ.get(pgcluster.REQUIRED_ENV, "") == "1"
 
 
+# Figures tests measure (counts, not timings to assert on), printed at the end of the run.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("recharge figures")
+        for figure in FIGURES:
+            terminalreporter.write_line(figure)
+
+
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "sqlite_only: inspects the SQLite file itself; skipped when the suite runs on PostgreSQL")
 
