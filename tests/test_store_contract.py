@@ -269,3 +269,25 @@ def test_account_scope_links_writes_to_the_account(store):
     assert [p.sharing for p in scoped.persons() if p.key == ALEX] == [False]
     assert scoped.delete_account() == 2
     assert scoped.persons() == []
+
+
+def test_a_version_one_sqlite_file_is_upgraded_in_place(tmp_path):
+    import sqlite3
+
+    from skill.storage.sqlite import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite3"
+    connection = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        connection.execute(statement)
+    connection.execute("INSERT INTO checkins (user_key, taken_at, score, max_score, band) VALUES (?, ?, 4, 15, 'okay')",
+                        (OTHER, T0.isoformat(timespec="microseconds")))
+    connection.execute("INSERT INTO playback (user_key, token, offset_ms, updated_at) VALUES (?, 'body-scan@1', 9, ?)",
+                        (OTHER, T0.isoformat()))
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    with open_store(None, path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.persons(OTHER) == [Person(OTHER, False, True, 1)]
+        assert store.delete_account(OTHER) == 2

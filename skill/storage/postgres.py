@@ -125,7 +125,10 @@ class PostgresStore:
     ) -> None:
         self._url = url
         self._where = redact_url(url)
-        password = psycopg.conninfo.conninfo_to_dict(url).get("password") if "://" in url else None
+        try:
+            password = psycopg.conninfo.conninfo_to_dict(url).get("password")
+        except psycopg.Error:
+            raise StorageError(f"{SETTING} is not a PostgreSQL URL that can be read: {self._where}") from None
         self._secrets = {str(password)} if password else set()
         _REDACT.secrets |= self._secrets
         self._clock = clock
