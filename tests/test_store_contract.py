@@ -291,3 +291,18 @@ def test_a_version_one_sqlite_file_is_upgraded_in_place(tmp_path):
         assert store.schema_version == SCHEMA_VERSION
         assert store.persons(OTHER) == [Person(OTHER, False, True, 1)]
         assert store.delete_account(OTHER) == 2
+
+
+@pytest.mark.parametrize("odd_id", ["amzn1.ask.person.ÄLEX-💬", "x" * 10_000, "'; DROP TABLE checkins; --", 'id with spaces and "quotes"'])
+def test_ids_of_any_shape_are_hashed_and_never_stored(store, odd_id, tmp_path, caplog):
+    caplog.set_level("DEBUG")
+    who = speaker(envelope(odd_id, odd_id), SECRET)
+    assert who is not None and who.recognised and len(who.key) == len(who.account) == 64
+    StorePersistenceAdapter(store, SECRET).save_attributes(envelope(odd_id, odd_id), {"visits": 1})
+    store.record_checkin(who.key, 1, 15, "okay", T0, account=who.account)
+    assert [p.key for p in store.persons(who.account)] == [who.key]
+    assert odd_id not in caplog.text
+    if store.backend == "sqlite":
+        store.close()
+        stored = b"".join(p.read_bytes() for p in tmp_path.glob("recharge.sqlite3*"))
+        assert odd_id.encode() not in stored
