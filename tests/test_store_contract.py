@@ -293,7 +293,8 @@ def test_a_version_one_sqlite_file_is_upgraded_in_place(tmp_path):
         assert store.delete_account(OTHER) == 2
 
 
-@pytest.mark.parametrize("odd_id", ["amzn1.ask.person.ÄLEX-💬", "x" * 10_000, "'; DROP TABLE checkins; --", 'id with spaces and "quotes"'])
+@pytest.mark.parametrize("odd_id", ["amzn1.ask.person.ÄLEX-💬", "x" * 10_000, "'; DROP TABLE checkins; --",
+                                    'id with spaces and "quotes"'])
 def test_ids_of_any_shape_are_hashed_and_never_stored(store, odd_id, tmp_path, caplog):
     caplog.set_level("DEBUG")
     who = speaker(envelope(odd_id, odd_id), SECRET)
