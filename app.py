@@ -103,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if not args.no_audio_build:
         build_missing_audio(settings)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except SettingsError as error:
+        print(f"recharge: configuration error: {error}", file=sys.stderr)
+        return 2
     app.run(host=settings.host, port=settings.port, threaded=True)
     return 0
 

@@ -42,9 +42,14 @@ class Settings:
     @property
     def database_path(self) -> Path:
         """The SQLite file: RECHARGE_DATABASE_URL (sqlite:///path) or data_dir/recharge.sqlite3."""
-        if self.database_url:
+        if self.database_url and self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir / "recharge.sqlite3"
+
+    @property
+    def database_display(self) -> str:
+        """The database setting as it may be logged: a PostgreSQL password is never shown."""
+        return redact_url(self.database_url) if self.database_url else f"sqlite:///{self.database_path}"
 
 
 def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
@@ -119,15 +124,31 @@ def _parse_audio_base_url(raw: str) -> str | None:
     return url
 
 
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and logs; works on malformed URLs too."""
+    masked = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*:)[^?#]*@", r"\1***@", url)
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", masked)
+
+
 def _parse_database_url(raw: str) -> str | None:
     url = raw.strip()
     if not url:
         return None
-    if not url.startswith("sqlite:///") or url == "sqlite:///":
-        raise SettingsError(
-            f"RECHARGE_DATABASE_URL must look like sqlite:///path/to/file.sqlite3; got {raw!r}"
-        )
-    return url
+    if url.startswith("sqlite:///") and url != "sqlite:///":
+        return url
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme in {"postgresql", "postgres"}:
+        try:
+            urlsplit(url).port
+        except ValueError:
+            raise SettingsError(
+                f"RECHARGE_DATABASE_URL has a bad port; got {redact_url(url)!r}"
+            ) from None
+        return url
+    raise SettingsError(
+        "RECHARGE_DATABASE_URL must look like sqlite:///path/to/file.sqlite3 or "
+        f"postgresql://user:password@host:5432/dbname; got {redact_url(url)!r}"
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

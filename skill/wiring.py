@@ -13,9 +13,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from skill.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
 from skill.playback import AudioHost, Names, Saved
-from skill.settings import Settings
+from skill.settings import Settings, SettingsError
 from skill.speech import preload_content
-from skill.storage import Database, SQLitePersistenceAdapter, StorageError, envelope_user_id, user_key
+from skill.storage import StorageError, Store, StorePersistenceAdapter, is_postgres_url, open_store, speaker
+from skill.storage.scope import AccountScope
 from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class PlaybackMemory:
     """Where each listener stopped, kept in the database because AudioPlayer events have no session."""
 
     user_key: str | None
-    database: Database | None
+    database: Store | AccountScope | None
 
     def _usable(self) -> bool:
         return bool(self.user_key and self.database)
@@ -62,15 +63,17 @@ class Services:
     """What the pure conversation may use beyond the session, for one request."""
 
     user_key: str | None
-    database: Database | None
+    database: Store | AccountScope | None
     settings: Settings
     catalogue: Catalogue = field(default_factory=Catalogue)
     audio_host: AudioHost = field(default_factory=lambda: AudioHost(None))
     attributes_manager: AttributesManager | None = None
+    account_key: str | None = None
 
     @property
     def playback(self) -> PlaybackMemory:
-        return PlaybackMemory(self.user_key, self.database)
+        # AudioPlayer state belongs to the device's account: a pause and its resume may be heard as different voices.
+        return PlaybackMemory(self.account_key or self.user_key, self.database)
 
     def remembered_names(self) -> Names | None:
         """Names are kept (as persistent attributes) only when the couple asked the skill to remember them."""
@@ -106,13 +109,14 @@ class Services:
 class Wiring:
     settings: Settings
     endpoint: SkillEndpoint
-    database: Database | None
+    database: Store | None
     catalogues: CatalogueSource | None = None
 
     def health(self) -> dict[str, Any]:
         """ok, or degraded with the reasons: what still works is served, what does not is named."""
         reasons = []
-        database_ok = database_available(self.database)
+        state = self.database.health() if self.database is not None else None
+        database_ok = state is not None and state.ok
         if not database_ok:
             reasons.append("database_unavailable")
         catalogue = self.catalogues.get() if self.catalogues is not None else None
@@ -120,38 +124,28 @@ class Wiring:
             reasons.append("audio_catalogue_unavailable")
         return {"status": "degraded" if reasons else "ok", "reasons": reasons,
                 "verify_signatures": self.settings.verify_signatures, "database": database_ok,
+                "database_backend": state.backend if state else None,
                 "exercises": catalogue.source if catalogue is not None else "none"}
 
 
-def database_available(database: Database | None) -> bool:
-    """A cheap read through the store's public API (its ping() when the store offers one)."""
-    if database is None:
-        return False
+def open_database(settings: Settings) -> Store | None:
+    """A broken SQLite file turns history off; an unusable PostgreSQL stops start-up with the setting's name."""
     try:
-        ping = getattr(database, "ping", None)
-        if callable(ping):
-            ping()
-        else:
-            database.schema_version
-    except (StorageError, OSError) as error:
-        log.error("database health check failed: %s", type(error).__name__)
-        return False
-    return True
-
-
-def open_database(settings: Settings) -> Database | None:
-    try:
-        return Database(settings.database_path)
+        store = open_store(settings.database_url, settings.database_path)
     except StorageError as error:
+        if is_postgres_url(settings.database_url):
+            raise SettingsError(str(error)) from None
         log.error("database unavailable, history is off: %s", error)
         return None
+    log.info("storage: %s at %s", store.backend, settings.database_display)
+    return store
 
 
 def build_endpoint(
     settings: Settings,
     verifier: RequestVerifier | None | str = "default",
     rng_factory: Callable[[], random.Random] = random.Random,
-    database: Database | None | str = "default",
+    database: Store | None | str = "default",
 ) -> Wiring:
     if verifier == "default":
         verifier = RequestVerifier(VerifierConfig(skill_id=settings.skill_id)) if settings.verify_signatures else None
@@ -167,12 +161,14 @@ def build_endpoint(
         log.info("RECHARGE_AUDIO_BASE_URL is not set: exercises will be spoken with pauses, not played")
 
     def services_factory(handler_input: HandlerInput) -> Services:
-        user_id = envelope_user_id(handler_input.request_envelope)
-        key = user_key(user_id, settings.user_key_secret) if user_id else None
-        return Services(user_key=key, database=database, settings=settings, catalogue=catalogues.get(),
-                        audio_host=host, attributes_manager=handler_input.attributes_manager)
+        who = speaker(handler_input.request_envelope, settings.user_key_secret)
+        scoped = AccountScope(database, who.account) if database is not None and who else database
+        return Services(user_key=who.key if who else None, database=scoped, settings=settings,
+                        catalogue=catalogues.get(), audio_host=host,
+                        attributes_manager=handler_input.attributes_manager,
+                        account_key=who.account if who else None)
 
-    adapter = SQLitePersistenceAdapter(database, settings.user_key_secret) if database else None
+    adapter = StorePersistenceAdapter(database, settings.user_key_secret) if database else None
     skill = build_skill(services_factory=services_factory, rng_factory=rng_factory, persistence_adapter=adapter)
     preload_content()
     catalogues.get()

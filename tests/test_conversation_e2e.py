@@ -61,7 +61,7 @@ def test_stop_in_the_middle_ends_kindly_and_stores_nothing(make_app):
     s.frequency("often")
     reply = s.say("AMAZON.StopIntent", "stop")
     assert reply.ends_session and said(reply, "goodbye.mid_check")
-    assert app.extensions["recharge"].database._connection().execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 0
+    assert app.extensions["recharge"].database.row_counts()["checkins"] == 0
 
 
 def test_a_strategy_asked_for_during_the_body_check_leaves_it_gently(talker):

@@ -326,6 +326,7 @@ def test_reconnect_spoken_when_audio_is_not_hosted(unhosted):
     assert 60_000 < total <= 240_000
 
 
+@pytest.mark.sqlite_only
 def test_names_are_kept_only_when_asked(hosted, built_data_dir, tmp_path):
     session = Session(hosted)
     session.say("ReconnectIntent", "reconnect for sam and alex", first_name="sam", second_name="alex")

@@ -156,5 +156,5 @@ def test_simultaneous_check_ins_lose_no_writes(make_app, same_user):
         thread.join(timeout=60)
     assert errors == []
     database = app.extensions["recharge"].database
-    rows = database._connection().execute("SELECT COUNT(*), COUNT(DISTINCT user_key) FROM checkins").fetchone()
-    assert rows == (count, 1 if same_user else count)
+    counts = database.row_counts()
+    assert (counts["checkins"], counts["people"]) == (count, 1 if same_user else count)

@@ -1,37 +1,29 @@
-"""SQLite storage for check-in scores, AudioPlayer offsets and ASK persistent attributes, keyed by hashed user ids."""
+"""SQLite store (the embedded default): one file shared by threads and worker processes, WAL mode."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_core.exceptions import PersistenceException
-from ask_sdk_model import RequestEnvelope
+from skill.storage.base import (
+    SCHEMA_VERSION, TABLES, CheckinRecord, Health, Person, PlaybackState, StorageError, account_of,
+    attributes_json, check_checkin, check_key, check_limit, check_playback, parse_utc, utc_now, utc_text,
+)
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 DEFAULT_BUSY_TIMEOUT_S = 5.0
-MAX_TOKEN_LENGTH = 1024
+_utc_now = utc_now
 
-_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-# Bands are short labels ("low", "high_risk"); the pattern keeps free text about a relationship out of the table.
-_BAND_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
-
-# MIGRATIONS[n] moves a database from user_version n to n + 1; each statement runs inside one transaction.
+# MIGRATIONS[n] moves a database from user_version n to n + 1; each step runs inside one BEGIN IMMEDIATE transaction.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE IF NOT EXISTS attributes (
@@ -56,62 +48,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    (
+        # Version 2: rows know their account (a person's key differs from it), and each person has a sharing flag.
+        "ALTER TABLE checkins ADD COLUMN account_key TEXT NOT NULL DEFAULT ''",
+        "UPDATE checkins SET account_key = user_key WHERE account_key = ''",
+        "ALTER TABLE checkins ADD COLUMN import_ref TEXT",
+        "CREATE UNIQUE INDEX IF NOT EXISTS checkins_import_ref ON checkins (import_ref)",
+        "CREATE INDEX IF NOT EXISTS checkins_account ON checkins (account_key)",
+        "ALTER TABLE playback ADD COLUMN account_key TEXT NOT NULL DEFAULT ''",
+        "UPDATE playback SET account_key = user_key WHERE account_key = ''",
+        "CREATE INDEX IF NOT EXISTS playback_account ON playback (account_key)",
+        "ALTER TABLE attributes ADD COLUMN account_key TEXT NOT NULL DEFAULT ''",
+        "UPDATE attributes SET account_key = user_key WHERE account_key = ''",
+        "CREATE INDEX IF NOT EXISTS attributes_account ON attributes (account_key)",
+        """CREATE TABLE IF NOT EXISTS people (
+            account_key TEXT NOT NULL,
+            person_key TEXT NOT NULL,
+            sharing INTEGER NOT NULL DEFAULT 1 CHECK (sharing IN (0, 1)),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (account_key, person_key)
+        )""",
+        "CREATE INDEX IF NOT EXISTS people_person ON people (person_key)",
+        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', lower(hex(randomblob(16))))",
+    ),
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
-
-
-class StorageError(Exception):
-    """The database cannot be used right now; callers answer without history instead of failing the request."""
-
-
-@dataclass(frozen=True)
-class CheckinRecord:
-    id: int
-    user_key: str
-    taken_at: datetime
-    score: int
-    max_score: int
-    band: str
-
-
-@dataclass(frozen=True)
-class PlaybackState:
-    user_key: str
-    token: str
-    offset_ms: int
-    updated_at: datetime
-
-
-def user_key(user_id: str, secret: str = "") -> str:
-    """HMAC-SHA256 of the Alexa user id, so a copied database cannot be joined to Alexa accounts without the secret."""
-    if not isinstance(user_id, str) or not user_id:
-        raise ValueError("user_id must be a non-empty string")
-    return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _utc_text(moment: datetime) -> str:
-    """One fixed-width UTC format, so text order in SQL is time order."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _check_key(key: str) -> None:
-    """Refuses anything but a user_key() digest, so a clear Alexa id can never reach the file by mistake."""
-    if not isinstance(key, str) or not _KEY_PATTERN.match(key):
-        raise ValueError("expected a user_key() digest (64 lowercase hex characters), not a raw user id")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class _Handle:
@@ -125,6 +87,8 @@ class _Handle:
 
 
 class Database:
+    backend = "sqlite"
+
     """One SQLite file shared by all threads and worker processes; SQLite's own locks serialise writers."""
 
     def __init__(
@@ -251,73 +215,99 @@ class Database:
             return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
     def record_checkin(
-        self, key: str, score: int, max_score: int, band: str, taken_at: datetime | None = None
+        self, key: str, score: int, max_score: int, band: str, taken_at: datetime | None = None,
+        *, account: str | None = None,
     ) -> CheckinRecord:
         """Appends a row rather than rewriting a list, so two devices checking in at once both keep their score."""
-        _check_key(key)
-        if not (_is_int(score) and _is_int(max_score)) or max_score <= 0 or not 0 <= score <= max_score:
-            raise ValueError("score and max_score must be integers with 0 <= score <= max_score and max_score > 0")
-        if not isinstance(band, str) or not _BAND_PATTERN.match(band):
-            raise ValueError("band must be a short label such as 'low' or 'high', not free text")
-        moment = taken_at if taken_at is not None else self._clock()
-        stamp = _utc_text(moment)
+        check_key(key)
+        check_checkin(score, max_score, band)
+        owner = account_of(key, account)
+        stamp = utc_text(taken_at if taken_at is not None else self._clock())
         with self._write("recording a check-in in") as connection:
             cursor = connection.execute(
-                "INSERT INTO checkins (user_key, taken_at, score, max_score, band) VALUES (?, ?, ?, ?, ?)",
-                (key, stamp, score, max_score, band),
+                "INSERT INTO checkins (user_key, account_key, taken_at, score, max_score, band) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, owner, stamp, score, max_score, band),
             )
             row_id = cursor.lastrowid
+            connection.execute(
+                "INSERT INTO people (account_key, person_key, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (account_key, person_key) DO NOTHING",
+                (owner, key, stamp),
+            )
         assert row_id is not None
-        return CheckinRecord(row_id, key, _parse_utc(stamp), score, max_score, band)
+        return CheckinRecord(row_id, key, parse_utc(stamp), score, max_score, band)
 
     def recent_checkins(self, key: str, limit: int = 5) -> list[CheckinRecord]:
         """Newest first, which is the order the trend is spoken in."""
-        _check_key(key)
-        if not _is_int(limit) or limit < 1:
-            raise ValueError("limit must be a positive integer")
+        check_key(key)
+        check_limit(limit)
         with self._read("reading check-ins from") as connection:
             rows = connection.execute(
                 "SELECT id, user_key, taken_at, score, max_score, band FROM checkins "
                 "WHERE user_key = ? ORDER BY taken_at DESC, id DESC LIMIT ?",
                 (key, limit),
             ).fetchall()
-        return [CheckinRecord(row[0], row[1], _parse_utc(row[2]), row[3], row[4], row[5]) for row in rows]
+        return [CheckinRecord(row[0], row[1], parse_utc(row[2]), row[3], row[4], row[5]) for row in rows]
 
-    def save_playback(self, key: str, token: str, offset_ms: int) -> PlaybackState:
+    def persons(self, account: str) -> list[Person]:
+        """Everyone with check-ins on this account, most check-ins first; the account's own key is the unrecognised voice."""
+        check_key(account)
+        with self._read("listing people in") as connection:
+            rows = connection.execute(
+                "SELECT c.user_key, COUNT(*), COALESCE(MIN(p.sharing), 1) FROM checkins c "
+                "LEFT JOIN people p ON p.account_key = c.account_key AND p.person_key = c.user_key "
+                "WHERE c.account_key = ? GROUP BY c.user_key ORDER BY COUNT(*) DESC, c.user_key",
+                (account,),
+            ).fetchall()
+        return [Person(row[0], row[0] != account, bool(row[2]), row[1]) for row in rows]
+
+    def set_sharing(self, account: str, key: str, sharing: bool) -> None:
+        check_key(account)
+        check_key(key)
+        if not isinstance(sharing, bool):
+            raise ValueError("sharing must be True or False")
+        with self._write("saving a sharing choice in") as connection:
+            connection.execute(
+                "INSERT INTO people (account_key, person_key, sharing, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (account_key, person_key) DO UPDATE SET sharing = excluded.sharing, "
+                "updated_at = excluded.updated_at",
+                (account, key, int(sharing), utc_text(self._clock())),
+            )
+
+    def save_playback(self, key: str, token: str, offset_ms: int, *, account: str | None = None) -> PlaybackState:
         """AudioPlayer events carry no session, so the resume point has to live here between requests."""
-        _check_key(key)
-        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-            raise ValueError(f"token must be a non-empty string of at most {MAX_TOKEN_LENGTH} characters")
-        if not _is_int(offset_ms) or offset_ms < 0:
-            raise ValueError("offset_ms must be a non-negative integer")
-        stamp = _utc_text(self._clock())
+        check_key(key)
+        check_playback(token, offset_ms)
+        owner = account_of(key, account)
+        stamp = utc_text(self._clock())
         with self._write("saving playback in") as connection:
             connection.execute(
-                "INSERT INTO playback (user_key, token, offset_ms, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (user_key) DO UPDATE SET token = excluded.token, "
+                "INSERT INTO playback (user_key, account_key, token, offset_ms, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_key) DO UPDATE SET token = excluded.token, account_key = excluded.account_key, "
                 "offset_ms = excluded.offset_ms, updated_at = excluded.updated_at",
-                (key, token, offset_ms, stamp),
+                (key, owner, token, offset_ms, stamp),
             )
-        return PlaybackState(key, token, offset_ms, _parse_utc(stamp))
+        return PlaybackState(key, token, offset_ms, parse_utc(stamp))
 
     def load_playback(self, key: str) -> PlaybackState | None:
-        _check_key(key)
+        check_key(key)
         with self._read("loading playback from") as connection:
             row = connection.execute(
                 "SELECT user_key, token, offset_ms, updated_at FROM playback WHERE user_key = ?", (key,)
             ).fetchone()
         if row is None:
             return None
-        return PlaybackState(row[0], row[1], row[2], _parse_utc(row[3]))
+        return PlaybackState(row[0], row[1], row[2], parse_utc(row[3]))
 
     def clear_playback(self, key: str) -> None:
-        _check_key(key)
+        check_key(key)
         with self._write("clearing playback in") as connection:
             connection.execute("DELETE FROM playback WHERE user_key = ?", (key,))
 
     def get_attributes(self, key: str) -> dict[str, Any]:
         """An empty dict when nothing is stored, which is what the ASK SDK expects for a new user."""
-        _check_key(key)
+        check_key(key)
         with self._read("reading attributes from") as connection:
             row = connection.execute("SELECT data FROM attributes WHERE user_key = ?", (key,)).fetchone()
         if row is None:
@@ -327,41 +317,81 @@ class Database:
             raise StorageError(f"database unavailable: attributes in {self.path} are not a JSON object")
         return data
 
-    def put_attributes(self, key: str, data: Mapping[str, Any]) -> None:
-        _check_key(key)
-        if not isinstance(data, Mapping):
-            raise ValueError("attributes must be a mapping")
-        try:
-            text = json.dumps(dict(data), allow_nan=False, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"attributes must be JSON-serialisable: {exc}") from exc
-        stamp = _utc_text(self._clock())
+    def put_attributes(self, key: str, data: Mapping[str, Any], *, account: str | None = None) -> None:
+        check_key(key)
+        text = attributes_json(data)
+        owner = account_of(key, account)
+        stamp = utc_text(self._clock())
         with self._write("saving attributes in") as connection:
             connection.execute(
-                "INSERT INTO attributes (user_key, data, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-                (key, text, stamp),
+                "INSERT INTO attributes (user_key, account_key, data, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, account_key = excluded.account_key, "
+                "updated_at = excluded.updated_at",
+                (key, owner, text, stamp),
             )
 
     def delete_attributes(self, key: str) -> None:
-        _check_key(key)
+        check_key(key)
         with self._write("deleting attributes in") as connection:
             connection.execute("DELETE FROM attributes WHERE user_key = ?", (key,))
 
     def delete_user(self, key: str) -> int:
-        """Erases every table for "delete my data" in one transaction, so a crash never leaves half a user behind."""
-        _check_key(key)
+        """Erases one person (or an unrecognised account) in one transaction, so a crash never leaves half behind."""
+        check_key(key)
         with self._write("deleting a user from") as connection:
             deleted = 0
             for table in ("checkins", "playback", "attributes"):
                 deleted += connection.execute(f"DELETE FROM {table} WHERE user_key = ?", (key,)).rowcount
+            connection.execute("DELETE FROM people WHERE person_key = ?", (key,))
+        self._scrub()
+        logger.info("deleted %d stored rows for one user", deleted)
+        return deleted
+
+    def delete_account(self, account: str) -> int:
+        """Erases everyone on the account ("delete all our data"), in one transaction."""
+        check_key(account)
+        with self._write("deleting an account from") as connection:
+            deleted = 0
+            for table in ("checkins", "playback", "attributes"):
+                deleted += connection.execute(
+                    f"DELETE FROM {table} WHERE account_key = ? OR user_key = ?", (account, account)
+                ).rowcount
+            connection.execute("DELETE FROM people WHERE account_key = ?", (account,))
+        self._scrub()
+        logger.info("deleted %d stored rows for one account", deleted)
+        return deleted
+
+    def _scrub(self) -> None:
         # secure_delete zeroes freed pages; the checkpoint also drops old copies from the WAL when no reader holds them.
         try:
             self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            logger.warning("checkpoint after user deletion failed for %s: %s", self.path, exc)
-        logger.info("deleted %d stored rows for one user", deleted)
-        return deleted
+            logger.warning("checkpoint after deletion failed for %s: %s", self.path, exc)
+
+    def row_counts(self) -> dict[str, int]:
+        with self._read("counting rows in") as connection:
+            return {table: int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]) for table in TABLES}
+
+    def instance_id(self) -> str:
+        """A random id made when the file was created; the migrate command uses it to recognise rows it copied."""
+        with self._read("reading the instance id of") as connection:
+            return str(connection.execute("SELECT value FROM meta WHERE name = 'instance'").fetchone()[0])
+
+    def export_rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        """Every row of one table in a fixed column order, for the migrate command."""
+        columns = EXPORT_COLUMNS[table]
+        with self._read(f"reading {table} from") as connection:
+            cursor = connection.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
+            while batch := cursor.fetchmany(500):
+                yield from batch
+
+    def health(self) -> Health:
+        try:
+            with self._read("checking") as connection:
+                connection.execute("SELECT 1").fetchone()
+        except StorageError as exc:
+            return Health(False, self.backend, str(exc))
+        return Health(True, self.backend)
 
     def close(self) -> None:
         """Closes every thread's connection; later calls raise StorageError instead of reopening silently."""
@@ -386,50 +416,10 @@ class Database:
         self.close()
 
 
-def envelope_user_id(request_envelope: RequestEnvelope) -> str | None:
-    """The Alexa user id from context.system, falling back to the session (some test tools send only that)."""
-    context = getattr(request_envelope, "context", None)
-    system = getattr(context, "system", None)
-    user = getattr(system, "user", None)
-    user_id = getattr(user, "user_id", None)
-    if user_id:
-        return str(user_id)
-    session = getattr(request_envelope, "session", None)
-    user = getattr(session, "user", None)
-    user_id = getattr(user, "user_id", None)
-    return str(user_id) if user_id else None
-
-
-class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
-    """ASK persistent attributes on the attributes table; failures surface as the SDK's PersistenceException."""
-
-    def __init__(self, database: Database, secret: str = "") -> None:
-        self.database = database
-        self._secret = secret
-
-    def _key(self, request_envelope: RequestEnvelope) -> str:
-        user_id = envelope_user_id(request_envelope)
-        if user_id is None:
-            raise PersistenceException("request envelope has no user id to store attributes under")
-        return user_key(user_id, self._secret)
-
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
-        key = self._key(request_envelope)
-        try:
-            return self.database.get_attributes(key)
-        except (StorageError, ValueError) as exc:
-            raise PersistenceException(f"could not load persistent attributes: {exc}") from exc
-
-    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, object]) -> None:
-        key = self._key(request_envelope)
-        try:
-            self.database.put_attributes(key, attributes)
-        except (StorageError, ValueError) as exc:
-            raise PersistenceException(f"could not save persistent attributes: {exc}") from exc
-
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        key = self._key(request_envelope)
-        try:
-            self.database.delete_attributes(key)
-        except (StorageError, ValueError) as exc:
-            raise PersistenceException(f"could not delete persistent attributes: {exc}") from exc
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "checkins": ("id", "user_key", "account_key", "taken_at", "score", "max_score", "band"),
+    "playback": ("user_key", "account_key", "token", "offset_ms", "updated_at"),
+    "attributes": ("user_key", "account_key", "data", "updated_at"),
+    "people": ("account_key", "person_key", "sharing", "updated_at"),
+}
+SQLiteStore = Database
