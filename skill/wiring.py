@@ -10,11 +10,20 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.handler_input import HandlerInput
 
+from skill.checkin import Result
 from skill.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
+from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
 from skill.settings import Settings
-from skill.storage import Database, SQLitePersistenceAdapter, StorageError, envelope_user_id, user_key
+from skill.storage import (
+    CheckinRecord,
+    Database,
+    SQLitePersistenceAdapter,
+    StorageError,
+    envelope_user_id,
+    user_key,
+)
 from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
@@ -22,43 +31,8 @@ NAMES_KEY = "couple_names"
 
 
 @dataclass
-class PlaybackMemory:
-    """Where each listener stopped, kept in the database because AudioPlayer events have no session."""
-
-    user_key: str | None
-    database: Database | None
-
-    def _usable(self) -> bool:
-        return bool(self.user_key and self.database)
-
-    def load(self) -> Saved | None:
-        if not self._usable():
-            return None
-        try:
-            state = self.database.load_playback(self.user_key)
-        except StorageError as error:
-            log.error("could not load the playback position: %s", error)
-            return None
-        return Saved(state.token, state.offset_ms) if state else None
-
-    def save(self, token: str, offset_ms: int) -> None:
-        if self._usable():
-            try:
-                self.database.save_playback(self.user_key, token, max(0, offset_ms))
-            except (StorageError, ValueError) as error:
-                log.error("could not save the playback position: %s", type(error).__name__)
-
-    def clear(self) -> None:
-        if self._usable():
-            try:
-                self.database.clear_playback(self.user_key)
-            except StorageError as error:
-                log.error("could not clear the playback position: %s", error)
-
-
-@dataclass
 class Services:
-    """What the pure conversation may use beyond the session, for one request."""
+    """The conversation's port for one request: history, catalogue, names and playback memory, failures logged."""
 
     user_key: str | None
     database: Database | None
@@ -67,9 +41,70 @@ class Services:
     audio_host: AudioHost = field(default_factory=lambda: AudioHost(None))
     attributes_manager: AttributesManager | None = None
 
-    @property
-    def playback(self) -> PlaybackMemory:
-        return PlaybackMemory(self.user_key, self.database)
+    def _store(self) -> tuple[Database, str] | None:
+        if self.database is None or not self.user_key:
+            log.warning("history unavailable: %s", "no database" if self.database is None else "no user")
+            return None
+        return self.database, self.user_key
+
+    def recent_checkins(self, limit: int = RECENT) -> list[CheckinRecord] | None:
+        store = self._store()
+        if store is None:
+            return None
+        try:
+            return store[0].recent_checkins(store[1], limit)
+        except StorageError as error:
+            log.warning("history unavailable: %s", error)
+            return None
+
+    def save_checkin(self, result: Result) -> bool:
+        store = self._store()
+        if store is None:
+            return False
+        try:
+            store[0].record_checkin(store[1], result.score, result.max_score, result.band)
+            return True
+        except StorageError as error:
+            log.warning("check-in not saved: %s", error)
+            return False
+
+    def erase_data(self) -> bool:
+        store = self._store()
+        if store is None:
+            return False
+        try:
+            store[0].delete_user(store[1])
+            return True
+        except StorageError as error:
+            log.warning("delete my data failed: %s", error)
+            return False
+
+    def playback_position(self) -> Saved | None:
+        """Where the listener stopped, kept in the database because AudioPlayer events have no session."""
+        if self.database is None or not self.user_key:
+            return None
+        try:
+            state = self.database.load_playback(self.user_key)
+        except StorageError as error:
+            log.error("could not load the playback position: %s", error)
+            return None
+        return Saved(state.token, state.offset_ms) if state else None
+
+    def save_position(self, token: str, offset_ms: int) -> None:
+        if self.database is None or not self.user_key:
+            return
+        try:
+            self.database.save_playback(self.user_key, token, max(0, offset_ms))
+        except (StorageError, ValueError) as error:
+            log.error("could not save the playback position: %s", type(error).__name__)
+
+    def clear_position(self) -> None:
+        if self.database is None or not self.user_key:
+            return
+        try:
+            self.database.clear_playback(self.user_key)
+        except StorageError as error:
+            log.error("could not clear the playback position: %s", error)
 
     def remembered_names(self) -> Names | None:
         """Names are kept (as persistent attributes) only when the couple asked the skill to remember them."""
@@ -81,7 +116,7 @@ class Services:
 
     def remember_names(self, names: Names) -> bool:
         attributes = self._persistent()
-        if attributes is None:
+        if attributes is None or self.attributes_manager is None:
             return False
         attributes[NAMES_KEY] = {"one": names.one, "two": names.two}
         try:
