@@ -12,7 +12,7 @@ from skill.conversation.turn import TARGET_FIELD, Line, Offer
 from skill.focused import FOCUSED
 from skill.playback import Names
 from skill.questionnaire import Questionnaire
-from skill.speech import MESSAGE_ID_PATTERN
+from skill.speech import DEFAULT_LOCALE, MESSAGE_ID_PATTERN, phrasebook
 
 QUESTIONNAIRES: Mapping[str, Questionnaire] = {"checkin": CHECKIN, **{k: q for k, (q, _) in FOCUSED.items()}}
 
@@ -160,14 +160,16 @@ def _offer(raw: Any, depth: int = 0) -> Offer | None:
 
 
 def _last(raw: Any) -> tuple[Line, ...]:
-    """Only well-formed message ids with simple values are replayed."""
+    """Only known message ids with exactly their placeholders, as simple values, are replayed."""
     if not isinstance(raw, list):
         return ()
+    messages = phrasebook(DEFAULT_LOCALE).messages
     said = []
     for item in raw:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
-                and MESSAGE_ID_PATTERN.match(item[0]) and isinstance(item[1], dict)
-                and all(isinstance(k, str) and isinstance(v, (str, int)) for k, v in item[1].items())):
+                and MESSAGE_ID_PATTERN.match(item[0]) and item[0] in messages and isinstance(item[1], dict)
+                and set(item[1]) == messages[item[0]].placeholders
+                and all(isinstance(v, (str, int)) for v in item[1].values())):
             return ()
         said.append(Line(item[0], MappingProxyType(dict(item[1]))))
     return tuple(said)
