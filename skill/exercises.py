@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS
+
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-SSML_AUDIO_LIMIT_MS = 240_000
 TOKEN_SEPARATOR = "@"
 
 

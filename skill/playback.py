@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from audio.contract import KINDS, SSML_AUDIO_LIMIT_MS
 from skill.conversation.turn import Clip, Line, Offer, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
-from skill.exercises import SSML_AUDIO_LIMIT_MS, Catalogue, Cue, Exercise, audio_url, parse_token
+from skill.exercises import Catalogue, Cue, Exercise, audio_url, parse_token
 
-KIND_ORDER = ("regulation", "connection", "couple")
 SPOKEN_PART_LIMIT_MS = 200_000
 SPOKEN_PART_CHAR_LIMIT = 6_000
 
@@ -110,7 +110,7 @@ def menu_turn(catalogue: Catalogue) -> Turn:
     if not catalogue.exercises:
         return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
     pieces: list[Piece] = [line("exercise.menu_intro")]
-    for kind in sorted(catalogue.kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k)):
+    for kind in sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k)):
         pieces.append(line(f"exercise.menu_kind.{kind}"))
         pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
     question = line("exercise.menu_question")

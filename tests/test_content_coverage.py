@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from audio import contract
 from skill import checkin, playback, strategies
 from skill.conversation import playing
 from skill.conversation.router import build_router
@@ -21,7 +22,6 @@ ROOT = Path(__file__).parents[1]
 MODEL = json.loads((ROOT / "interaction_models" / "en-US.json").read_text())["interactionModel"]["languageModel"]
 INTENTS = {intent["name"]: intent for intent in MODEL["intents"]}
 LOCALES = ["en-US", "en-GB", "en-CA", "en-AU"]
-EXERCISE_KINDS = ("regulation", "connection", "couple")
 MAIN_INTENTS = [name for name in INTENTS if not name.startswith("AMAZON.")]
 
 
@@ -37,7 +37,7 @@ def produced_ids() -> set[str]:
     for path in (ROOT / "skill").rglob("*.py"):
         ids.update(re.findall(r'line\("([a-z_]+(?:\.[a-z0-9_]+)+)"', path.read_text()))
     ids.update(playback.TURN_LINES.values())
-    ids.update(f"exercise.menu_kind.{kind}" for kind in EXERCISE_KINDS)
+    ids.update(f"exercise.menu_kind.{kind}" for kind in contract.KINDS)
     ids.update(f"player.not_applicable.{feature}" for feature in set(playing.NOT_APPLICABLE.values()))
     need_type = next(t for t in MODEL["types"] if t["name"] == "EXERCISE_NEED")
     ids.update(Offer("exercise", value["id"]).question.id for value in need_type["values"])
