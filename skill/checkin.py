@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from skill.conversation.turn import Line, Offer, line
+from skill.turn import Line, Offer, line
 from skill.questionnaire import FREQUENCY, Answers, Question, Questionnaire
 
 SIGNS: tuple[str, ...] = ("dread", "numb", "irritation", "warmth", "daydream")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from skill.conversation.turn import Line, Offer, line
+from skill.turn import Line, Offer, line
 from skill.questionnaire import HOLDER, YES_NO, Answers, Question, Questionnaire
 
 

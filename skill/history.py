@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
 from skill.checkin import MAX_SCORE, Result
-from skill.conversation.turn import Line, line
+from skill.turn import Line, line
 
 if TYPE_CHECKING:
     from skill.storage import CheckinRecord

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from audio.contract import KINDS, SSML_AUDIO_LIMIT_MS
-from skill.conversation.turn import Clip, Line, Offer, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
+from skill.turn import Clip, Line, Offer, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
 from skill.exercises import Catalogue, Cue, Exercise, audio_url, parse_token
 
 SPOKEN_PART_LIMIT_MS = 200_000

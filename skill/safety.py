@@ -8,7 +8,7 @@ from typing import Iterable
 
 import yaml
 
-from skill.conversation.turn import Turn, ask, line
+from skill.turn import Turn, ask, line
 
 PHRASES_FILE = Path(__file__).parent / "content" / "safety_phrases.yaml"
 _NOT_WORD = re.compile(r"[^a-z0-9]+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from skill.conversation.turn import Line, Offer, line
+from skill.turn import Line, Offer, line
 
 
 @dataclass(frozen=True)

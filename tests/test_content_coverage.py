@@ -14,7 +14,7 @@ from skill.conversation import playing
 from skill.conversation.router import build_router
 from skill.focused import FOCUSED
 from skill.conversation.state import QUESTIONNAIRES
-from skill.conversation.turn import Offer
+from skill.turn import Offer
 from skill.questionnaire import FREQUENCY, HOLDER, YES_NO
 from skill.speech import CONTENT_DIR, load_content_file, phrasebook
 

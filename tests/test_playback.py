@@ -13,7 +13,7 @@ from skill.playback import (
     spoken_parts,
     step_turn,
 )
-from skill.conversation.turn import Clip, Offer, PlayAudio, Turn
+from skill.turn import Clip, Offer, PlayAudio, Turn
 
 BASE = "https://cdn.example.org/recharge"
 

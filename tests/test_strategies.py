@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from skill import strategies
-from skill.conversation.turn import Offer
+from skill.turn import Offer
 from skill.speech import phrasebook
 from tests.talk import Session, said
 

@@ -20,7 +20,7 @@ from skill.conversation.events import LAUNCH
 from skill.conversation.port import Detached, Port
 from skill.conversation.router import Router
 from skill.conversation.state import from_session, to_session
-from skill.conversation.turn import ask, line
+from skill.turn import ask, line
 from skill.speech import phrasebook
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from ask_sdk_model.interfaces.audioplayer import (
 from ask_sdk_model.ui import SimpleCard
 
 from skill.speech import Phrasebook, Ssml, plain_text
-from skill.conversation.turn import Clip, Directive, Piece, PlayAudio, Turn
+from skill.turn import Clip, Directive, Piece, PlayAudio, Turn
 
 PHRASEBOOK_KEY = "phrasebook"
 

@@ -9,7 +9,7 @@ from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import Handler, Reply, Table, check_prompt, leaving, make_offer, safety_reply
 from skill.conversation.state import QUESTIONNAIRES, Check, State
-from skill.conversation.turn import Line, Offer, ask, line, tell
+from skill.turn import Line, Offer, ask, line, tell
 from skill.focused import FOCUSED
 from skill.questionnaire import FREQUENCY, FREQUENCY_AS_YES_NO, HOLDER, YES_NO, Answers, Questionnaire, Scale, Step
 

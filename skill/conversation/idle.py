@@ -8,7 +8,7 @@ from skill.conversation.events import LAUNCH, Event
 from skill.conversation.port import Port
 from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, resume
 from skill.conversation.state import State
-from skill.conversation.turn import Offer, ask, line, tell
+from skill.turn import Offer, ask, line, tell
 
 DELETE_DATA = Offer("delete_data", "all")
 

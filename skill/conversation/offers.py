@@ -14,7 +14,7 @@ from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import MENU, Reply, Table, make_offer
 from skill.conversation.state import QUESTIONNAIRES, State
-from skill.conversation.turn import Offer, ask, line, tell
+from skill.turn import Offer, ask, line, tell
 
 Answer = Callable[[Offer, Event, State, Port], Reply]
 

@@ -8,7 +8,7 @@ from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import MENU, Reply, Table, make_offer
 from skill.conversation.state import Spoken, State
-from skill.conversation.turn import Offer, ask, line, silent
+from skill.turn import Offer, ask, line, silent
 from skill.exercises import Exercise
 from skill.playback import (
     FEEDBACK,

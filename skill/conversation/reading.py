@@ -9,7 +9,7 @@ from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import Handler, Reply, Table, leaving, resume
 from skill.conversation.state import Reading, State
-from skill.conversation.turn import Line, ask, line
+from skill.turn import Line, ask, line
 
 
 def read(reading: strategies.Reading, state: State, lead: tuple[Line, ...] = ()) -> Reply:

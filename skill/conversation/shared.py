@@ -8,7 +8,7 @@ from skill import questionnaire, safety
 from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.state import Check, State
-from skill.conversation.turn import Line, Offer, Turn, ask, line
+from skill.turn import Line, Offer, Turn, ask, line
 
 Reply = tuple[Turn, State]
 # A handler answers with the turn and the new state; in a state's table it may return None: "not mine, go on".

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from skill import questionnaire, strategies
 from skill.checkin import CHECKIN
 from skill.conversation.events import Event
-from skill.conversation.turn import TARGET_FIELD, Line, Offer
+from skill.turn import TARGET_FIELD, Line, Offer
 from skill.focused import FOCUSED
 from skill.playback import Names
 from skill.questionnaire import Questionnaire

@@ -10,7 +10,7 @@ import yaml
 from skill.conversation import checking, offers, playing, reading
 from skill.conversation.router import build_router
 from skill.conversation.state import from_session, to_session
-from skill.conversation.turn import TARGET_FIELD
+from skill.turn import TARGET_FIELD
 from tests.conversation.world import directive_text, effects, event_from, port_from, said
 
 CASES_DIR = Path(__file__).parent / "cases"

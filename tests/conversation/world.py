@@ -8,7 +8,7 @@ from typing import Any
 
 from skill.checkin import Result
 from skill.conversation.events import Event, Player, Slot
-from skill.conversation.turn import Clip, Directive, Line, PlayAudio, Turn
+from skill.turn import Clip, Directive, Line, PlayAudio, Turn
 from skill.exercises import Catalogue, Cue, Exercise, Segment
 from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
