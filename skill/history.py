@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Sequence
+from typing import Protocol, Sequence
 
 from skill.checkin import MAX_SCORE, Result
 from skill.turn import Line, line
 
-if TYPE_CHECKING:
-    from skill.storage import CheckinRecord
-
 RECENT = 5
 # A change smaller than this on the 0..15 scale is spoken as "about the same": the check-in is not that precise.
 MEANINGFUL_CHANGE = 2
+
+
+class CheckinRecord(Protocol):
+    """A stored check-in as the rules read it (the store's record has these fields, and more)."""
+
+    @property
+    def taken_at(self) -> datetime: ...
+
+    @property
+    def score(self) -> int: ...
+
+    @property
+    def max_score(self) -> int: ...
+
+    @property
+    def band(self) -> str: ...
 
 
 def on_scale(record: CheckinRecord) -> int:

@@ -1,15 +1,12 @@
 """What the conversation needs from outside (history, catalogue, names, playback memory), as a typed port."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, Sequence
 
 from skill.checkin import Result
 from skill.exercises import Catalogue
-from skill.history import RECENT
+from skill.history import RECENT, CheckinRecord
 from skill.playback import AudioHost, Names, Saved
-
-if TYPE_CHECKING:
-    from skill.storage import CheckinRecord
 
 
 class Port(Protocol):
@@ -21,7 +18,7 @@ class Port(Protocol):
     @property
     def audio_host(self) -> AudioHost: ...
 
-    def recent_checkins(self, limit: int = RECENT) -> list[CheckinRecord] | None:
+    def recent_checkins(self, limit: int = RECENT) -> Sequence[CheckinRecord] | None:
         """Newest first; None (not an empty list) when history cannot be reached."""
 
     def save_checkin(self, result: Result) -> bool: ...
@@ -45,7 +42,7 @@ class Detached:
     catalogue = Catalogue()
     audio_host = AudioHost(None)
 
-    def recent_checkins(self, limit: int = RECENT) -> list[CheckinRecord] | None:
+    def recent_checkins(self, limit: int = RECENT) -> Sequence[CheckinRecord] | None:
         return None
 
     def save_checkin(self, result: Result) -> bool:
