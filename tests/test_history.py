@@ -8,9 +8,9 @@ import pytest
 
 from skill import history
 from skill.checkin import score
-from skill.settings import Settings
-from skill.storage import CheckinRecord, StorageError, user_key
-from skill.wiring import Services
+from skill.alexa.settings import Settings
+from skill.alexa.storage import CheckinRecord, StorageError, user_key
+from skill.alexa.wiring import Services
 from tests.conftest import Talker
 from tests.envelopes import Conversation
 from tests.talk import Session, said, text

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from skill.conversation.router import build_router
-from skill.package import build_package
+from skill.devtools.package import build_package
 from skill.speech import CONTENT_DIR, DEFAULT_LOCALE, load_content_file, locale_chain
-from skill.utterances import MODELS_DIR, load_model
+from skill.devtools.utterances import MODELS_DIR, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_FILES = sorted(MODELS_DIR.glob("*-*.json"))

@@ -13,7 +13,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import Application, Context, Device, LaunchRequest, RequestEnvelope, Session, User
 from ask_sdk_model.interfaces.system import SystemState
 
-from skill.storage import (
+from skill.alexa.storage import (
     SCHEMA_VERSION,
     CheckinRecord,
     Database,

@@ -12,7 +12,7 @@ from skill.turn import Clip, Directive, Line, PlayAudio, Turn
 from skill.exercises import Catalogue, Cue, Exercise, Segment
 from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
-from skill.storage import CheckinRecord
+from skill.alexa.storage import CheckinRecord
 
 BASE = "https://audio.example.org"
 NOW = datetime.now(timezone.utc)

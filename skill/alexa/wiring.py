@@ -11,12 +11,12 @@ from ask_sdk_core.exceptions import AttributesManagerException, PersistenceExcep
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.checkin import Result
-from skill.endpoint import SkillEndpoint, build_skill
+from skill.alexa.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
 from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
-from skill.settings import Settings
-from skill.storage import (
+from skill.alexa.settings import Settings
+from skill.alexa.storage import (
     CheckinRecord,
     Database,
     SQLitePersistenceAdapter,
@@ -24,7 +24,7 @@ from skill.storage import (
     envelope_user_id,
     user_key,
 )
-from skill.verification import RequestVerifier, VerifierConfig
+from skill.alexa.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
 NAMES_KEY = "couple_names"

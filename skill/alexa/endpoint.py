@@ -25,7 +25,7 @@ from skill.alexa.handlers import (
     UnexpectedRequestHandler,
 )
 from skill.conversation.router import Router, build_router
-from skill.verification import RequestVerifier, VerificationError
+from skill.alexa.verification import RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
 SUPPORTED_VERSION = "1.0"
