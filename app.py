@@ -10,8 +10,8 @@ from pathlib import Path
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from skill.settings import Settings, SettingsError, data_dir_problem, load_settings, warn_about
-from skill.wiring import build_endpoint
+from skill.alexa.settings import Settings, SettingsError, data_dir_problem, load_settings, warn_about
+from skill.alexa.wiring import build_endpoint
 
 log = logging.getLogger("recharge")
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".txt": "text/plain; charset=utf-8",

@@ -11,16 +11,16 @@ from urllib.parse import quote
 
 import yaml
 
+from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS
+
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 # The exercise scripts (data only): what the skill speaks when no audio build is there to read.
 SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "audio" / "exercises"
 SCRIPT_VERSION = "script000000"
 SPOKEN_MS_PER_WORD = 400
 MIN_CUE_MS = 800
 TONE_MS = 1500
-SSML_AUDIO_LIMIT_MS = 240_000
 TOKEN_SEPARATOR = "@"
 
 

@@ -160,18 +160,11 @@ class Ssml:
         self._parts.append(f'<audio src="{escape(url, {chr(34): "&quot;"})}"/>')
         return self
 
-    def extend(self, other: "Ssml") -> "Ssml":
-        self._parts.extend(other._parts)
-        return self
-
     def __bool__(self) -> bool:
         return bool(self._parts)
 
     def body(self) -> str:
         return " ".join(self._parts)
-
-    def document(self) -> str:
-        return f"<speak>{self.body()}</speak>"
 
 
 _TAG = re.compile(r"<[^>]+>")

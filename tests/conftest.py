@@ -12,7 +12,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
 
 from app import create_app
-from skill.settings import Settings
+from skill.alexa.settings import Settings
 from skill.speech import plain_text
 from tests import pgcluster
 from tests.envelopes import SKILL_ID, Conversation

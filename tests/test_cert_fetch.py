@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from skill.verification import (
+from skill.alexa.verification import (
     _FETCH_LOCK_STRIPES,
     MAX_CERT_URL_CHARS,
     RequestVerifier,

@@ -145,7 +145,7 @@ def test_envelope_timestamps_parse_like_the_sdk_does(stamp):
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_model import RequestEnvelope
 
-    from skill.endpoint import EnvelopeSerializer
+    from skill.alexa.endpoint import EnvelopeSerializer
 
     envelope = Conversation().launch()
     envelope["request"]["timestamp"] = stamp

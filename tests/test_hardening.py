@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from app import create_app, main
-from skill.settings import SettingsError, load_settings
+from skill.alexa.settings import SettingsError, load_settings
 from tests.conftest import Talker, dev_settings, hosted_settings
 from tests.envelopes import SKILL_ID, Conversation
 
@@ -43,7 +43,7 @@ def test_an_integer_of_five_thousand_digits_is_a_plain_400(app, caplog):
 
 
 def test_deep_nesting_is_refused_even_with_verification_on(tmp_path, caplog):
-    from skill.settings import Settings
+    from skill.alexa.settings import Settings
     app = create_app(Settings(skill_id=SKILL_ID, verify_signatures=True, data_dir=tmp_path))
     refused_with(app, caplog, b'{"request":' * 900 + b"1" + b"}" * 900, "body_too_deep")
 
@@ -111,8 +111,6 @@ def test_a_slot_value_with_characters_xml_forbids_is_a_plain_400(app, caplog):
     refused_with(app, caplog, envelope, "slot_value_not_speakable")
 
 
-@pytest.mark.xfail(strict=False, reason="int() of a superscript digit in exercise_routes: fixed by the "
-                                        "conversation redesign (skill/conversation/), not at the envelope")
 def test_a_minutes_slot_of_a_superscript_two_gets_an_answer_without_a_handler_crash(talker, caplog):
     with caplog.at_level(logging.ERROR):
         reply = talker.post(Conversation().intent("ExerciseByLengthIntent", minutes="²"))

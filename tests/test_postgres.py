@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import create_app, main as server_main
-from skill.settings import SettingsError
+from skill.alexa.settings import SettingsError
 from skill.storage import PostgresStore, StorageError, StorageUnavailable, person_key, user_key
 from skill.storage.migrate import main as migrate_main
 from skill.storage.sqlite import Database
@@ -182,7 +182,7 @@ def test_migrate_bad_input_is_a_clear_error(tmp_path, capsys, case):
 
 
 def test_settings_error_for_a_bad_url_hides_the_password():
-    from skill.settings import load_settings
+    from skill.alexa.settings import load_settings
 
     with pytest.raises(SettingsError) as raised:
         load_settings({"RECHARGE_VERIFY_SIGNATURES": "false",

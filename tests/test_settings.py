@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.settings import SettingsError, load_settings
+from skill.alexa.settings import SettingsError, load_settings
 
 SKILL = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from skill.settings import Settings
+from skill.alexa.settings import Settings
 from tests.certs_factory import TEST_SKILL_ID, encode_envelope, make_envelope, signed_request
 
 
@@ -62,7 +62,7 @@ def test_a_request_for_another_skill_is_refused_without_saying_why(signed_app, c
 
 
 def test_verification_is_on_by_default_and_needs_a_skill_id():
-    from skill.settings import SettingsError, load_settings
+    from skill.alexa.settings import SettingsError, load_settings
     assert Settings().verify_signatures is True
     with pytest.raises(SettingsError, match="RECHARGE_SKILL_ID"):
         load_settings({})

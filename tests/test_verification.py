@@ -13,8 +13,8 @@ import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from skill import verification
-from skill.verification import (
+from skill.alexa import verification
+from skill.alexa.verification import (
     RequestVerifier,
     VerificationError,
     VerifierConfig,

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from skill.settings import redact_url
+from skill.alexa.settings import redact_url
 from skill.storage.base import StorageError
 from skill.storage.sqlite import Database
 

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from skill.settings import redact_url
+from skill.alexa.settings import redact_url
 from skill.storage.base import (
     SCHEMA_VERSION, TABLES, CheckinRecord, Health, Person, PlaybackState, StorageError, StorageUnavailable,
     account_of, attributes_json, check_checkin, check_key, check_limit, check_playback, utc_now,

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_models"
+import skill
+
+MODELS_DIR = Path(skill.__file__).resolve().parent.parent / "interaction_models"
 
 # Alexa trains its built-in intents itself; these are the phrases the console accepts for them.
 BUILT_IN_PHRASES: dict[str, tuple[str, ...]] = {

@@ -9,9 +9,9 @@ from typing import Any, Callable, TextIO
 
 import requests
 
-from skill.envelopes import SKILL_ID, Conversation
+from skill.devtools.envelopes import SKILL_ID, Conversation
 from skill.speech import plain_text
-from skill.utterances import UtteranceMatcher, load_model
+from skill.devtools.utterances import UtteranceMatcher, load_model
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"

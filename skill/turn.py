@@ -1,4 +1,4 @@
-"""What the skill says in one turn, as message ids: the pure logic's output, rendered elsewhere."""
+"""What the skill says in one turn, as message ids, and what it offers next: rendered elsewhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,14 +45,29 @@ class StopAudio:
     """AudioPlayer.Stop."""
 
 
+Directive = PlayAudio | StopAudio
+
+
 @dataclass(frozen=True)
-class ClearQueue:
-    """AudioPlayer.ClearQueue: CLEAR_ENQUEUED keeps what is playing, CLEAR_ALL stops it too."""
+class Offer:
+    """A question ("would you like ...?") that a later yes or no answers; what they do is in offers.py."""
 
-    behavior: str = "CLEAR_ENQUEUED"
+    kind: str
+    target: str
+    then: Offer | None = None  # offered next if this one is declined
+
+    @property
+    def question(self) -> Line:
+        if self.kind in GENERIC_QUESTION:
+            return line(f"offer.{self.kind}.any")
+        return line(f"offer.{self.kind}.{self.target}")
 
 
-Directive = PlayAudio | StopAudio | ClearQueue
+# Which session field names the offer's target, per kind: every kind of offer there is.
+TARGET_FIELD: Mapping[str, str] = {"strategy": "topic", "exercise": "need", "check": "check", "delete_data": "scope",
+                                   "play": "id", "reconnect": "step"}
+# Kinds whose target is data (an exercise id), so the question is one message for all targets.
+GENERIC_QUESTION = frozenset({"play"})
 
 
 def line(message_id: str, pause_ms: int = 0, **params: Any) -> Line:
@@ -72,6 +87,10 @@ class Turn:
     @property
     def message_ids(self) -> list[str]:
         return [piece.id for piece in self.say if isinstance(piece, Line)]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(piece for piece in self.say if isinstance(piece, Line))
 
 
 def ask(*say: Piece, reprompt: tuple[Line, ...] | Line | None = None) -> Turn:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import logging
 import random
-from types import MappingProxyType
-from typing import Any, Callable
+from typing import Callable
 
 from ask_sdk_core.dispatch_components import (
     AbstractExceptionHandler,
@@ -15,61 +14,19 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
 
-from skill.dialog import EVENT_PREFIXES, LAUNCH, Event, Player, Router, Slot
-from skill.render import PHRASEBOOK_KEY, render
+from skill.alexa.events import event_from
+from skill.alexa.render import PHRASEBOOK_KEY, render
+from skill.conversation.events import LAUNCH
+from skill.conversation.port import Detached, Port
+from skill.conversation.router import Router
+from skill.conversation.state import from_session, to_session
+from skill.turn import ask, line
 from skill.speech import phrasebook
-from skill.turns import ask, line
 
 log = logging.getLogger(__name__)
 SERVICES_KEY = "services"
 # Even the name of these intents would tell a log reader what someone said.
 PRIVATE_INTENTS = frozenset({"SafetyIntent", "ShareFeelingIntent"})
-
-
-def event_from(handler_input: HandlerInput) -> Event:
-    envelope = handler_input.request_envelope
-    request, session = envelope.request, envelope.session
-    name = request.intent.name if isinstance(request, IntentRequest) else request.object_type
-    slots: dict[str, Slot] = {}
-    if isinstance(request, IntentRequest) and request.intent.slots:
-        for slot_name, slot in request.intent.slots.items():
-            slots[slot_name] = Slot(heard=slot.value, value_id=_resolved_id(slot))
-    return Event(
-        name=name,
-        slots=MappingProxyType(slots),
-        locale=request.locale or "en-US",
-        new_session=bool(session and session.new),
-        player=_player(envelope),
-        has_session=session is not None,
-        audio_player_supported=_supports_audio_player(envelope),
-    )
-
-
-def _supports_audio_player(envelope: Any) -> bool:
-    device = getattr(getattr(envelope.context, "system", None), "device", None) if envelope.context else None
-    interfaces = getattr(device, "supported_interfaces", None)
-    return getattr(interfaces, "audio_player", None) is not None
-
-
-def _player(envelope: Any) -> Player:
-    """AudioPlayer events name their own token and offset; other requests carry the device's state."""
-    request = envelope.request
-    if getattr(request, "object_type", "").startswith(EVENT_PREFIXES) and hasattr(request, "token"):
-        return Player(request.token, int(getattr(request, "offset_in_milliseconds", 0) or 0), "EVENT")
-    state = getattr(envelope.context, "audio_player", None) if envelope.context else None
-    if state is None:
-        return Player()
-    activity = getattr(getattr(state, "player_activity", None), "value", None) or "IDLE"
-    return Player(state.token, int(state.offset_in_milliseconds or 0), activity)
-
-
-def _resolved_id(slot: Any) -> str | None:
-    resolutions = getattr(slot, "resolutions", None)
-    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        code = getattr(getattr(authority.status, "code", None), "value", None)
-        if code == "ER_SUCCESS_MATCH" and authority.values:
-            return authority.values[0].value.id or authority.values[0].value.name
-    return None
 
 
 class PhrasebookInterceptor(AbstractRequestInterceptor):
@@ -86,9 +43,9 @@ class PhrasebookInterceptor(AbstractRequestInterceptor):
 
 
 class ServicesInterceptor(AbstractRequestInterceptor):
-    """Hands the router what it may use beyond the session (history store, catalogue)."""
+    """Hands the router its port: what it may use beyond the session (history store, catalogue)."""
 
-    def __init__(self, services_factory: Callable[[HandlerInput], Any]) -> None:
+    def __init__(self, services_factory: Callable[[HandlerInput], Port | None]) -> None:
         self._factory = services_factory
 
     def process(self, handler_input: HandlerInput) -> None:
@@ -116,14 +73,17 @@ class ConversationHandler(AbstractRequestHandler):
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         request_type = handler_input.request_envelope.request.object_type
-        return request_type in (LAUNCH, "IntentRequest") or (
-            request_type.startswith(EVENT_PREFIXES) and request_type in self.router.routes)
+        return request_type in (LAUNCH, "IntentRequest") or request_type in self.router.controls
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        has_session = handler_input.request_envelope.session is not None
-        session = handler_input.attributes_manager.session_attributes if has_session else {}
-        services = handler_input.attributes_manager.request_attributes.get(SERVICES_KEY)
-        turn = self.router.respond(event_from(handler_input), session, services)
+        """The session is read into a State and written back from the new one here, and nowhere else."""
+        event = event_from(handler_input)
+        manager = handler_input.attributes_manager
+        state = from_session(manager.session_attributes) if event.has_session else from_session(None)
+        port = manager.request_attributes.get(SERVICES_KEY) or Detached()
+        turn, new_state = self.router.respond(event, state, port)
+        if event.has_session:
+            manager.session_attributes = to_session(new_state)
         return render(handler_input, turn)
 
 

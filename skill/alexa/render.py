@@ -8,8 +8,6 @@ from ask_sdk_model import Response
 from ask_sdk_model.interfaces.audioplayer import (
     AudioItem,
     AudioItemMetadata,
-    ClearBehavior,
-    ClearQueueDirective,
     PlayBehavior,
     PlayDirective,
     StopDirective,
@@ -18,7 +16,7 @@ from ask_sdk_model.interfaces.audioplayer import (
 from ask_sdk_model.ui import SimpleCard
 
 from skill.speech import Phrasebook, Ssml, plain_text
-from skill.turns import ClearQueue, Clip, Directive, Line, Piece, PlayAudio, StopAudio, Turn
+from skill.turn import Clip, Directive, Piece, PlayAudio, Turn
 
 PHRASEBOOK_KEY = "phrasebook"
 
@@ -57,7 +55,7 @@ def render(handler_input: HandlerInput, turn: Turn) -> Response:
     return builder.response
 
 
-def to_directive(directive: Directive):
+def to_directive(directive: Directive) -> PlayDirective | StopDirective:
     if isinstance(directive, PlayAudio):
         stream = Stream(token=directive.token, url=directive.url,
                         offset_in_milliseconds=directive.offset_ms,
@@ -65,10 +63,5 @@ def to_directive(directive: Directive):
         metadata = AudioItemMetadata(title=directive.title) if directive.title else None
         return PlayDirective(play_behavior=PlayBehavior(directive.behavior),
                              audio_item=AudioItem(stream=stream, metadata=metadata))
-    if isinstance(directive, StopAudio):
-        return StopDirective()
-    return ClearQueueDirective(clear_behavior=ClearBehavior(directive.behavior))
+    return StopDirective()
 
-
-def lines_text(book: Phrasebook, lines: Iterable[Line]) -> str:
-    return plain_text(to_ssml(book, lines).body())

@@ -10,57 +10,32 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.handler_input import HandlerInput
 
-from skill.endpoint import SkillEndpoint, build_skill
+from skill.checkin import Result
+from skill.alexa.endpoint import SkillEndpoint, build_skill
 from skill.exercises import Catalogue, CatalogueSource
+from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
-from skill.settings import Settings, SettingsError
+from skill.alexa.settings import Settings, SettingsError
+from skill.alexa.verification import RequestVerifier, VerifierConfig
 from skill.speech import preload_content
-from skill.storage import StorageError, Store, StorePersistenceAdapter, is_postgres_url, open_store, speaker
+from skill.storage import (
+    CheckinRecord,
+    StorageError,
+    Store,
+    StorePersistenceAdapter,
+    is_postgres_url,
+    open_store,
+    speaker,
+)
 from skill.storage.scope import AccountScope
-from skill.verification import RequestVerifier, VerifierConfig
 
 log = logging.getLogger(__name__)
 NAMES_KEY = "couple_names"
 
 
 @dataclass
-class PlaybackMemory:
-    """Where each listener stopped, kept in the database because AudioPlayer events have no session."""
-
-    user_key: str | None
-    database: Store | AccountScope | None
-
-    def _usable(self) -> bool:
-        return bool(self.user_key and self.database)
-
-    def load(self) -> Saved | None:
-        if not self._usable():
-            return None
-        try:
-            state = self.database.load_playback(self.user_key)
-        except StorageError as error:
-            log.error("could not load the playback position: %s", error)
-            return None
-        return Saved(state.token, state.offset_ms) if state else None
-
-    def save(self, token: str, offset_ms: int) -> None:
-        if self._usable():
-            try:
-                self.database.save_playback(self.user_key, token, max(0, offset_ms))
-            except (StorageError, ValueError) as error:
-                log.error("could not save the playback position: %s", type(error).__name__)
-
-    def clear(self) -> None:
-        if self._usable():
-            try:
-                self.database.clear_playback(self.user_key)
-            except StorageError as error:
-                log.error("could not clear the playback position: %s", error)
-
-
-@dataclass
 class Services:
-    """What the pure conversation may use beyond the session, for one request."""
+    """The conversation's port for one request: history, catalogue, names and playback memory, failures logged."""
 
     user_key: str | None
     database: Store | AccountScope | None
@@ -70,10 +45,75 @@ class Services:
     attributes_manager: AttributesManager | None = None
     account_key: str | None = None
 
+    def _store(self) -> tuple[Store | AccountScope, str] | None:
+        if self.database is None or not self.user_key:
+            log.warning("history unavailable: %s", "no database" if self.database is None else "no user")
+            return None
+        return self.database, self.user_key
+
+    def recent_checkins(self, limit: int = RECENT) -> list[CheckinRecord] | None:
+        store = self._store()
+        if store is None:
+            return None
+        try:
+            return store[0].recent_checkins(store[1], limit)
+        except StorageError as error:
+            log.warning("history unavailable: %s", error)
+            return None
+
+    def save_checkin(self, result: Result) -> bool:
+        store = self._store()
+        if store is None:
+            return False
+        try:
+            store[0].record_checkin(store[1], result.score, result.max_score, result.band)
+            return True
+        except StorageError as error:
+            log.warning("check-in not saved: %s", error)
+            return False
+
+    def erase_data(self) -> bool:
+        store = self._store()
+        if store is None:
+            return False
+        try:
+            store[0].delete_user(store[1])
+            return True
+        except StorageError as error:
+            log.warning("delete my data failed: %s", error)
+            return False
+
     @property
-    def playback(self) -> PlaybackMemory:
+    def _player_key(self) -> str | None:
         # AudioPlayer state belongs to the device's account: a pause and its resume may be heard as different voices.
-        return PlaybackMemory(self.account_key or self.user_key, self.database)
+        return self.account_key or self.user_key
+
+    def playback_position(self) -> Saved | None:
+        """Where the listener stopped, kept in the database because AudioPlayer events have no session."""
+        if self.database is None or not self._player_key:
+            return None
+        try:
+            state = self.database.load_playback(self._player_key)
+        except StorageError as error:
+            log.error("could not load the playback position: %s", error)
+            return None
+        return Saved(state.token, state.offset_ms) if state else None
+
+    def save_position(self, token: str, offset_ms: int) -> None:
+        if self.database is None or not self._player_key:
+            return
+        try:
+            self.database.save_playback(self._player_key, token, max(0, offset_ms))
+        except (StorageError, ValueError) as error:
+            log.error("could not save the playback position: %s", type(error).__name__)
+
+    def clear_position(self) -> None:
+        if self.database is None or not self._player_key:
+            return
+        try:
+            self.database.clear_playback(self._player_key)
+        except StorageError as error:
+            log.error("could not clear the playback position: %s", error)
 
     def remembered_names(self) -> Names | None:
         """Names are kept (as persistent attributes) only when the couple asked the skill to remember them."""
@@ -85,7 +125,7 @@ class Services:
 
     def remember_names(self, names: Names) -> bool:
         attributes = self._persistent()
-        if attributes is None:
+        if attributes is None or self.attributes_manager is None:
             return False
         attributes[NAMES_KEY] = {"one": names.one, "two": names.two}
         try:

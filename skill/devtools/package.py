@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from skill.settings import data_dir_from_env
-from skill.utterances import MODELS_DIR
+from skill.alexa.settings import data_dir_from_env
+from skill.devtools.utterances import MODELS_DIR
 
 
 def build_package(out: Path, endpoint: str, models_dir: Path = MODELS_DIR) -> Path:
@@ -30,14 +30,14 @@ def build_package(out: Path, endpoint: str, models_dir: Path = MODELS_DIR) -> Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m skill.package", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m skill.devtools.package", description=__doc__)
     parser.add_argument("--endpoint", required=True, help="public https URL of POST /alexa")
     parser.add_argument("--out", type=Path, default=data_dir_from_env() / "ask-project")
     args = parser.parse_args(argv)
     try:
         package = build_package(args.out, args.endpoint)
     except ValueError as error:
-        print(f"skill.package: {error}", file=sys.stderr)
+        print(f"skill.devtools.package: {error}", file=sys.stderr)
         return 2
     print(f"wrote {package}; deploy with: cd {args.out} && ask deploy")
     return 0

@@ -14,8 +14,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Request, RequestEnvelope
 
-from skill.dialog import Router, router as default_router
-from skill.handlers.core import (
+from skill.alexa.handlers import (
     ConversationHandler,
     ExceptionEncounteredHandler,
     KindExceptionHandler,
@@ -25,8 +24,9 @@ from skill.handlers.core import (
     SessionEndedHandler,
     UnexpectedRequestHandler,
 )
-from skill.intake import Invalid, application_id, intake
-from skill.verification import RequestVerifier, VerificationError
+from skill.alexa.intake import Invalid, application_id, intake
+from skill.conversation.router import Router, build_router
+from skill.alexa.verification import RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
 SUPPORTED_VERSION = "1.0"
@@ -61,7 +61,7 @@ def build_skill(
     services_factory: Callable[[HandlerInput], Any] = lambda handler_input: None,
     rng_factory: Callable[[], random.Random] = random.Random,
     persistence_adapter: Any = None,
-    router: Router = default_router,
+    router: Router | None = None,
     extra_handlers: tuple = (),
 ) -> CustomSkill:
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
@@ -70,7 +70,7 @@ def build_skill(
     builder.add_global_request_interceptor(ServicesInterceptor(services_factory))
     for handler in (
         *extra_handlers,
-        ConversationHandler(router),
+        ConversationHandler(router or build_router()),
         SessionEndedHandler(),
         ExceptionEncounteredHandler(),
         UnexpectedRequestHandler(),
