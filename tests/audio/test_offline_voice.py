@@ -13,6 +13,9 @@ from .conftest import onset_ms, read_manifest, run
 SCRIPT = """\
 id: voice-check
 title: Voice check
+spoken_title: a voice check
+posture: either
+suits: any
 kind: regulation
 length: 8
 summary: A voice check.
