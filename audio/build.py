@@ -24,11 +24,12 @@ from audio.mastering import BED, MASTERING, TONES
 from audio.store import (CueCache, atomic_write_text, clean_tmp, cue_key, digest, file_sha256, publish, stage_dir,
                          temp_file)
 from audio.timeline import (MAX_SILENCE_MS, MAX_TAIL_MS, SILENCE_FLOOR_DB, SILENCE_WINDOW_MS, Placed, Resolved,
-                            TimelineError, check_listening, clock, phases, resolve, segments)
+                            TimelineError, check_listening, check_pace, clock, phases, resolve, segments)
 
 log = logging.getLogger("audio.build")
 
 BUILD_FORMAT = "build-v2"
+PACED_ENGINES = ("offline",)  # voices whose speed the build sets, so their pace is checked
 
 
 class BuildError(RuntimeError):
@@ -134,7 +135,10 @@ def check_fit(jobs: list[MixJob]) -> None:
     problems = []
     for job in jobs:
         try:
-            problems += check_listening(job.exercise, _place(job, _sounds(job)))
+            resolved = _place(job, _sounds(job))
+            problems += check_listening(job.exercise, resolved)
+            if job.info.name in PACED_ENGINES:
+                problems += check_pace(job.exercise, resolved)
         except TimelineError as exc:
             problems.append(str(exc))
     if problems:

@@ -11,10 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from audio.codec import SAMPLE_RATE, decode
-from audio.timeline import SILENCE_FLOOR_DB, SILENCE_WINDOW_MS
+from audio.timeline import PACE_MIN_WORDS, SILENCE_FLOOR_DB, SILENCE_WINDOW_MS
 
-PACE_MIN_WORDS = 4  # shorter cues ("In.", "Breathe out.") say little about pace
-PACE_WPM = (100, 140)
 
 
 def silent_windows(pcm: np.ndarray) -> np.ndarray:

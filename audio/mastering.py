@@ -10,7 +10,7 @@ class Mastering:
 
     target_lufs: float = -16.0
     max_true_peak_db: float = -1.5
-    limiter_ceiling_db: float = -2.2
+    limiter_ceiling_db: float = -3.0
     lufs_tolerance: float = 0.4
     mp3_loudness_shift: float = -0.45  # what 48 kbps encoding typically does to integrated loudness
     cue_rms_db: float = -20.0

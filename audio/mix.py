@@ -179,21 +179,28 @@ def limit(x: np.ndarray, ceiling_db: float, m: Mastering = MASTERING) -> np.ndar
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = db_to_gain(ceiling_db)
-    needed = np.minimum(1.0, ceiling / np.maximum(true_peak_envelope(x, ceiling, m), 1e-9))
-    if needed.min() >= 1.0:
+    needed = np.minimum(np.float32(1.0), np.float32(ceiling) / np.maximum(true_peak_envelope(x, ceiling, m), 1e-9))
+    over = np.flatnonzero(needed < 1.0)
+    if over.size == 0:
         return x
     hold = m.limiter_hold_ms * SAMPLES_PER_MS
-    gain = uniform_filter1d(minimum_filter1d(needed, 2 * hold + 1), hold)
-    return (x * gain).astype(np.float32)
+    out = x.astype(np.float32, copy=True)
+    # only the stretches around peaks: runs of peaks closer than 4 holds share one filtered span
+    breaks = np.flatnonzero(np.diff(over) > 4 * hold)
+    for first, last in zip(np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [over.size - 1]])):
+        lo, hi = max(0, over[first] - 3 * hold), min(x.size, over[last] + 3 * hold + 1)
+        gain = uniform_filter1d(minimum_filter1d(needed[lo:hi], 2 * hold + 1), hold)
+        out[lo:hi] *= gain
+    return out
 
 
 def master(x: np.ndarray, target_lufs: float, ceiling_db: float, m: Mastering = MASTERING,
            measured: float | None = None) -> np.ndarray:
-    """Gain to the loudness target and limit, twice: the second pass makes up what limiting took."""
+    """Gain to the loudness target and limit; then make up what limiting took (a fraction of a dB,
+    well inside the margin between the limiter's ceiling and the true-peak limit)."""
     gain_db = target_lufs - (loudness(x) if measured is None else measured)
     limited = limit(x * db_to_gain(gain_db), ceiling_db, m)
-    gain_db += target_lufs - loudness(limited)
-    return limit(x * db_to_gain(gain_db), ceiling_db, m)
+    return (limited * db_to_gain(target_lufs - loudness(limited))).astype(np.float32)
 
 
 def master_and_encode(mix: np.ndarray, path: Path, m: Mastering = MASTERING) -> tuple[np.ndarray, np.ndarray]:
@@ -210,8 +217,8 @@ def master_and_encode(mix: np.ndarray, path: Path, m: Mastering = MASTERING) -> 
         lufs, peak = loudness(decoded), true_peak_db(decoded)
         if abs(lufs - m.target_lufs) <= m.lufs_tolerance and peak <= m.max_true_peak_db:
             return mastered, decoded
-        log.info("%s attempt %d: %.2f LUFS, %.2f dBTP; correcting", path.name, attempt + 1, lufs, peak)
+        log.debug("%s attempt %d: %.2f LUFS, %.2f dBTP; correcting", path.name, attempt + 1, lufs, peak)
         target += m.target_lufs - lufs
-        ceiling -= max(0.0, peak - m.max_true_peak_db + 0.2)
+        ceiling -= max(0.0, peak - m.max_true_peak_db + 0.5)
     log.warning("%s: mastered to %.2f LUFS, %.2f dBTP after %d attempts", path.name, lufs, peak, m.attempts)
     return mastered, decoded

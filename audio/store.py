@@ -65,19 +65,20 @@ def temp_file(out: Path, label: str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def publish(tmp: Path, path: Path) -> None:
+def publish(tmp: Path, path: Path, durable: bool = True) -> None:
     """Flush a finished temp file to disk and rename it over its final name in one step."""
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    if durable:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
     os.chmod(tmp, FILE_MODE)
     os.replace(tmp, path)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], out: Path) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], out: Path, durable: bool = True) -> None:
     """write() fills a temp file; only a complete file is renamed into place."""
     with temp_file(out, path.name) as tmp:
         write(tmp)
-        publish(tmp, path)
+        publish(tmp, path, durable)
 
 
 def atomic_write_text(path: Path, text: str, out: Path) -> None:
@@ -121,4 +122,4 @@ class CueCache:
             with open(tmp, "wb") as f:
                 np.save(f, pcm.astype(np.float32), allow_pickle=False)
 
-        atomic_write(target, write, self.out)
+        atomic_write(target, write, self.out, durable=False)  # a cache: a lost entry is synthesised again

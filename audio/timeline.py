@@ -11,6 +11,8 @@ MAX_SILENCE_MS = 20_000  # longest pause with nothing to hear, unless the script
 MAX_TAIL_MS = 5_000  # last spoken cue -> closing tone
 SILENCE_WINDOW_MS = 50  # silence as heard: 50 ms windows of decoded audio ...
 SILENCE_FLOOR_DB = -45.0  # ... under about -45 dBFS
+PACE_MIN_WORDS = 4  # shorter cues ("In.", "Breathe out.") say little about pace
+PACE_WPM = (100, 140)  # calm narration, words a minute inside a sentence (median of an exercise)
 TONE_LEAD_MS = 600  # a pinned cue may start this long after a tone began, over its decay
 
 
@@ -122,6 +124,20 @@ def check_listening(exercise: Exercise, resolved: Resolved) -> list[str]:
         problems.append(f"{exercise.source}: {tail / 1000:.1f} s from the last spoken cue to the closing tone "
                         f"(at {clock(resolved.duration_ms - tail)}); at most {MAX_TAIL_MS / 1000:g} s")
     return problems
+
+
+def check_pace(exercise: Exercise, resolved: Resolved) -> list[str]:
+    """The median sentence pace of the exercise, from its cue times, within PACE_WPM."""
+    paces = sorted(len(p.event.text.split()) * 60_000 / (p.end_ms - p.start_ms) for p in resolved.placed
+                   if p.event.kind == "speech" and len(p.event.text.split()) >= PACE_MIN_WORDS)
+    if not paces:
+        return []
+    median = paces[len(paces) // 2] if len(paces) % 2 else (paces[len(paces) // 2 - 1] + paces[len(paces) // 2]) / 2
+    low, high = PACE_WPM
+    if low <= median <= high:
+        return []
+    return [f"{exercise.source}: sentences are spoken at {median:.0f} words a minute (median); calm narration is "
+            f"{low}-{high}: change the voice speed"]
 
 
 def tail_ms(resolved: Resolved) -> int:
