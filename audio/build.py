@@ -95,11 +95,13 @@ _local = threading.local()
 
 
 def _engine(spec: EngineSpec):
-    """One engine per worker thread (the neural voice's session is not shared between threads)."""
+    """The process's engine on the main thread; one of its own on each worker thread (the neural
+    voice keeps per-call state, so threads do not share one)."""
+    if threading.current_thread() is threading.main_thread():
+        return make_engine(spec)
     engines = _local.__dict__.setdefault("engines", {})
     if spec not in engines:
-        engines[spec] = make_engine(spec) if threading.current_thread() is threading.main_thread() else \
-            make_engine.__wrapped__(spec)
+        engines[spec] = make_engine.__wrapped__(spec)
     return engines[spec]
 
 
