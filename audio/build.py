@@ -185,9 +185,18 @@ def phases_json(ex: Exercise, resolved: Resolved) -> str:
 
 def _segment(out: Path, stem: str, mastered: Any, seg: Any) -> dict[str, Any]:
     """Cut a turn from the mastered PCM and encode it on its own (it is played on its own)."""
+    from audio.codec import decode
+    from audio.mix import db_to_gain, true_peak_db
+
     name = f"{stem}.seg{seg.index}.mp3"
+    part = mastered[seg.start_ms * SAMPLES_PER_MS: seg.end_ms * SAMPLES_PER_MS]
     with temp_file(out, name) as tmp:
-        encode_mp3(mastered[seg.start_ms * SAMPLES_PER_MS: seg.end_ms * SAMPLES_PER_MS], tmp)
+        for _ in range(MASTERING.attempts):  # encoding can raise a peak; lower the part until it holds
+            encode_mp3(part, tmp)
+            over = true_peak_db(decode(tmp)) - MASTERING.max_true_peak_db
+            if over <= 0:
+                break
+            part = part * db_to_gain(-over - 0.3)
         sha = file_sha256(tmp)
         publish(tmp, stage_dir(out) / name)
     return {"file": name, "start_ms": seg.start_ms, "duration_ms": seg.end_ms - seg.start_ms,

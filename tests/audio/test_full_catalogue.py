@@ -57,7 +57,8 @@ def test_reconnect_routine_is_four_turns_of_exactly_two_minutes(catalogue_build)
     chimes = [t for t in entry["timeline"] if t["type"] == "tone"]
     assert [s["start_ms"] for s in segments] == [c["start_ms"] for c in chimes[:4]]
     for segment in segments:
-        assert onset_ms(decode(out / segment["file"]), 0) <= 25
+        pcm = decode(out / segment["file"])
+        assert onset_ms(pcm, 0) <= 25 and true_peak_db(pcm) <= -1.5
     assert all(t.get("speaker") for t in entry["timeline"])
 
 
