@@ -10,7 +10,7 @@ from typing import Any
 
 from skill.understanding.normalise import normalise
 from skill.understanding.source import LOCALES, MODELS_DIR, Source, load_source
-from skill.understanding.templates import expand, localise
+from skill.understanding.templates import expand
 
 COMMAND = "python -m skill.understanding.build_models"
 SAMPLE_CHARACTERS = re.compile(r"^[a-zA-Z' .{}_]+$")
@@ -40,9 +40,10 @@ def _check_sample(intent: str, sample: str, slots: dict[str, str], bare: str | N
 
 
 def slot_type(name: str, values: dict[str, tuple[str, ...]], words: dict[str, str]) -> dict[str, Any]:
+    """Values may use template syntax too; the first expansion of the first phrase is the value's name."""
     out = []
     for value_id, phrases in values.items():
-        spoken = list(dict.fromkeys(" ".join(localise(p, words).lower().replace("-", " ").split()) for p in phrases))
+        spoken = list(dict.fromkeys(" ".join(e.lower().replace("-", " ").split()) for p in phrases for e in expand(p, words)))
         out.append({"id": value_id, "name": {"value": spoken[0], "synonyms": spoken[1:]}})
     return {"name": name, "values": out}
 
