@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,18 +17,16 @@ from skill.understanding.normalise import normalise, spell_number, words_to_numb
 from skill.understanding.source import LOCALES, MODELS_DIR, load_source
 from skill.understanding.templates import expand
 
-log = logging.getLogger(__name__)
-
 FALLBACK = "AMAZON.FallbackIntent"
 FLOOR = 0.74  # below this the stand-in answers FallbackIntent, as Alexa does for out-of-domain speech
 CARRIER_INTENTS = frozenset({"ShareFeelingIntent"})  # free text rides in; understand() routes it
 OPEN_TYPES = {"AMAZON.NUMBER": tuple(spell_number(n) for n in (1, 2, 3, 5, 10, 15, 20)),
               "AMAZON.FirstName": ("sam", "alex"), "AMAZON.SearchQuery": ()}
-MAX_COMBINATIONS = 600
-SHORTLIST = 25
-CANDIDATES = 8
+MAX_COMBINATIONS = 600  # per sample with two custom slots: enough variety, a bounded index
+SHORTLIST = 25  # candidates per C scorer before the blended re-rank
+CANDIDATES = 8  # ranked candidates tried in turn (names must be names, danger must be danger)
 SAFETY = "SafetyIntent"
-SAFETY_CONFIRM = 0.9  # a fuzzy SafetyIntent below this needs the scanner to agree  # per sample with two custom slots: enough variety, a bounded index
+SAFETY_CONFIRM = 0.9  # a fuzzy SafetyIntent below this needs the scanner to agree
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
