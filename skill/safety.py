@@ -5,12 +5,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import yaml
 
-from skill.turns import Turn, ask, line
 from skill.understanding.normalise import normalise
+
+if TYPE_CHECKING:
+    from skill.turns import Turn
 
 PATTERNS_FILE = Path(__file__).parent / "content" / "safety_patterns.yaml"
 RESOURCES_ID = "safety.resources"
@@ -94,7 +96,9 @@ def help_lines(locale: str | None) -> str:
     return phrasebook(locale).text(RESOURCES_ID)
 
 
-def response() -> Turn:
-    """Brief on purpose (a speaker is a shared device): no card, nothing stored; the reprompt repeats the numbers."""
+def response() -> "Turn":
+    """Brief on purpose (a speaker is a shared device): no card, nothing stored; the reprompt repeats the numbers.
+    Imported here so the scanner stays free of conversation code (this belongs with the conversation package)."""
+    from skill.turns import ask, line
     return ask(line("safety.opening"), line("safety.resources"), line("safety.closing"),
                reprompt=(line("safety.resources"),))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import defaultdict
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from skill import safety
 from skill.understanding.matcher import matcher_for
+from skill.understanding.normalise import normalise
 from skill.understanding.source import LOCALES
 from skill.understanding.understand import SAFETY, outcome
 
@@ -110,6 +112,14 @@ def evaluate(locale: str = "en-US", strict: bool = False, cases: list[Case] | No
                   {k: (v[0], v[1]) for k, v in sorted(rounds.items())})
 
 
+def identical_to_samples(cases: list[Case], locale: str = "en-US") -> list[Case]:
+    """Cases whose words equal a model sample: the honest figure is the accuracy without them."""
+    model = matcher_for(locale)
+    return [case for case in cases if model.exact(normalise(case.text)) and
+            any(p.regex.pattern == "^" + " ".join(map(re.escape, normalise(case.text).split())) + "$"
+                for p in model.patterns)]
+
+
 def safety_figures(locale: str = "en-US") -> dict[str, float]:
     """Crisis recall strict (exact model match or the scan of the text) and statistical (stand-in
     outcome), the stand-in's recall without any scan, and false alarms on ordinary sentences."""
@@ -144,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\nconfusions (phrase | expected -> got):")
         for text, expected, got in report.confusions:
             print(f"  {text} | {expected} -> {got}")
+    cases = load_cases()
+    same = identical_to_samples(cases, args.locale)
+    if same and not args.strict:
+        rest = [case for case in cases if case not in same]
+        ok = sum(passes(case, args.locale)[0] for case in rest)
+        print(f"{len(same)} phrases equal a sample word for word; on the other {len(rest)}: {ok / len(rest):.1%}")
     if args.safety:
         for name, value in safety_figures(args.locale).items():
             print(f"{name}: {value:.1%}" if isinstance(value, float) else f"{name}: {value}")
