@@ -103,8 +103,9 @@ def speaker_answer(event: Event, state: State, port: Port) -> Reply:
     if port.recognised:
         return ask(line("speaker.recognised"), *resume(state)), replace(state, offer=None)
     if who is None:
-        question = (pending.question,) if pending else resume(state)
-        return ask(line("speaker.not_caught"), *question), state
+        if pending is None:
+            return ask(line("speaker.not_caught"), *resume(state)), state
+        return make_offer(state, (line("speaker.not_caught"),), Offer(pending.kind, pending.target))  # asked afresh
     return speaking_as(who, pending, event, replace(state, offer=None), port)
 
 
