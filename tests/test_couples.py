@@ -180,3 +180,22 @@ def test_a_check_in_that_could_not_be_saved_says_so_gently(make_app, database):
 def test_a_saved_check_in_does_not_say_it_was_not_saved(talker):
     reply = check_in(Session(talker), "sometimes")
     assert said(reply, "checkin.result.strain") and not said(reply, "checkin.result.not_saved")
+
+
+def test_the_couples_port_answers_none_or_false_when_the_store_breaks(caplog):
+    from skill.alexa.settings import Settings
+    from skill.alexa.wiring import Services, partner_key
+    from skill.storage.scope import AccountScope
+    from tests.test_history import BrokenDatabase
+
+    account, alex = user_key(USER_ID, "s"), person_key(ALEX, "s")
+    services = Services(user_key=alex, database=AccountScope(BrokenDatabase(), account),
+                        settings=Settings(user_key_secret="s"), account_key=account, recognised=True)
+    assert services.people_on_account() is None and services.together() is None
+    assert services.set_sharing(False) is False and services.erase_account() is False
+    assert account not in caplog.text and alex not in caplog.text
+    unrecognised = Services(user_key=account, database=None, settings=Settings(user_key_secret="s"),
+                            account_key=account)
+    assert unrecognised.as_speaker("holder").user_key == account
+    assert unrecognised.as_speaker("partner").user_key == partner_key(account, "s") != account
+    assert services.as_speaker("partner").user_key == alex, "a recognised voice is never re-keyed"
