@@ -9,7 +9,9 @@ from dataclasses import replace
 from skill import history, together
 from skill.conversation.events import LAUNCH, Event
 from skill.conversation.port import Port
-from skill.conversation.shared import MENU, Handler, Reply, Table, ask_speaker, leaving, make_offer, needs_speaker, resume
+from skill.conversation.shared import (
+    MENU, Handler, Reply, Table, ask_speaker, leaving, make_offer, needs_speaker, resume,
+)
 from skill.conversation.state import State
 from skill.turn import Offer, ask, line, tell
 

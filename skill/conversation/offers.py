@@ -150,6 +150,8 @@ def no(event: Event, state: State, port: Port) -> Reply:
 
 def tell_me_more(event: Event, state: State, port: Port) -> Reply:
     """Outside a check or a reading, "tell me more" takes up the offer, or starts the strategies."""
+    if state.offer is not None and state.offer.kind == "speaker":  # no answer to "who is this?": asked afresh
+        return make_offer(state, (line("speaker.not_caught"),), Offer(state.offer.kind, state.offer.target))
     if state.offer is not None:
         return yes(event, state, port)
     return reading.read(strategies.next_strategy(None), state)

@@ -121,7 +121,8 @@ class FakePort:
 
 def records(rows: list[list[Any]]) -> list[CheckinRecord]:
     """[score, days ago, band] rows, newest first."""
-    return [CheckinRecord(i, "k", NOW - timedelta(days=days), score, 15, band) for i, (score, days, band) in enumerate(rows)]
+    return [CheckinRecord(i, "k", NOW - timedelta(days=days), score, 15, band)
+            for i, (score, days, band) in enumerate(rows)]
 
 
 def port_from(world: dict[str, Any]) -> FakePort:
