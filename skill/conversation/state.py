@@ -163,7 +163,8 @@ def _offer(raw: Any, depth: int = 0) -> Offer | None:
     target = raw.get(TARGET_FIELD[raw["kind"]])
     if not isinstance(target, str) or not target:
         return None
-    return Offer(raw["kind"], target, _offer(raw.get("then"), depth + 1))
+    offer = Offer(raw["kind"], target, _offer(raw.get("then"), depth + 1))
+    return offer if phrasebook(DEFAULT_LOCALE).has(offer.question.id) else None  # a question we can ask again
 
 
 def _last(raw: Any) -> tuple[Line, ...]:
