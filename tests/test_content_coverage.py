@@ -48,7 +48,7 @@ def produced_ids() -> set[str]:
     for band in ("okay", "strain", "strong"):
         ids.update({f"checkin.result.{band}", f"checkin.distinction.{band}", f"history.band.{band}"})
     for direction in ("lower", "higher", "same"):
-        ids.update({f"history.compare.{direction}", f"history.trend.{direction}"})
+        ids.add(f"history.trend.{direction}")
     codes = [None, *checkin.POINTS]
     offers = [Offer("check", "checkin"), Offer("delete_data", "all")]
     for answers in itertools.product(codes, repeat=5):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from skill import checkin, history, questionnaire
+from skill import checkin, questionnaire
 from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import Handler, Reply, Table, check_prompt, leaving, make_offer, safety_reply
@@ -18,17 +18,15 @@ START_INTENTS = {"CheckInIntent": "checkin", "BodyCheckIntent": "body", "BothOfU
 
 
 def _finish(kind: str, answers: Answers, port: Port) -> tuple[tuple[Line, ...], Offer]:
-    """After the last answer: the check-in is scored, compared with last time and saved; a focused check summarised."""
+    """After the last answer: the check-in is scored and saved (past ones are spoken only when asked); a focused check summarised."""
     if kind in FOCUSED:
         summary = FOCUSED[kind][1](answers)
         return summary.lines, summary.offer
     result = checkin.score(answers)
     if result is None:
         return (line("checkin.result.too_few"),), Offer("check", "checkin")
-    previous = port.recent_checkins(1)
-    compared = history.compare(previous[0], result) if previous else ()
-    port.save_checkin(result)
-    return (*checkin.reading(result), *compared), checkin.next_step(result)
+    kept = (line("checkin.result.kept"),) if port.save_checkin(result) else ()
+    return (*checkin.reading(result), *kept), checkin.next_step(result)
 
 
 def carry_on(event: Event, kind: str, step: Step, state: State, port: Port, lead: tuple[Line, ...] = ()) -> Reply:

@@ -14,12 +14,8 @@ DELETE_DATA = Offer("delete_data", "all")
 
 
 def welcome(event: Event, state: State, port: Port) -> Reply:
-    fresh = State(names=state.names)
-    last = port.recent_checkins(1)
-    if last:
-        return ask(line("launch.welcome_back"), history.when(last[0]), line("launch.choices"),
-                   reprompt=line("launch.reprompt")), fresh
-    return ask(line("launch.welcome"), reprompt=line("launch.reprompt")), fresh
+    """The same welcome for everyone: a shared speaker never says when anyone last checked in."""
+    return ask(line("launch.welcome"), reprompt=line("launch.reprompt")), State(names=state.names)
 
 
 def help_menu(event: Event, state: State, port: Port) -> Reply:
