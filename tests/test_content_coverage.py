@@ -44,7 +44,8 @@ def produced_ids() -> set[str]:
     ids.update(Offer("reconnect", step).question.id for step in ("names", "feedback"))
     ids.add(Offer("play", "any-exercise").question.id)
     for q in QUESTIONNAIRES.values():
-        ids.update({q.intro, q.scale.hint, *(question.id for question in q.questions), f"flow.left.{q.kind}"})
+        ids.update({q.intro, q.scale.hint, *(question.id for question in q.questions), f"flow.left.{q.kind}",
+                    f"flow.paused.{q.kind}"})
     for band in ("okay", "strain", "strong"):
         ids.update({f"checkin.result.{band}", f"checkin.distinction.{band}", f"history.band.{band}"})
     for direction in ("lower", "higher", "same"):

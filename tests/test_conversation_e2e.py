@@ -64,13 +64,15 @@ def test_stop_in_the_middle_ends_kindly_and_stores_nothing(make_app):
     assert app.extensions["recharge"].database.row_counts()["checkins"] == 0
 
 
-def test_a_strategy_asked_for_during_the_body_check_leaves_it_gently(talker):
+def test_a_strategy_asked_for_during_the_body_check_pauses_it_and_it_comes_back(talker):
     s = Session(talker)
     s.say("BodyCheckIntent")
     s.yes()
     reply = s.say("StrategyIntent", "tell me a strategy")
-    assert said(reply, "flow.left.body") and said(reply, "reading.restoration.part1")
+    assert said(reply, "flow.paused.body") and said(reply, "reading.restoration.part1")
     assert reply.attributes["flow"]["kind"] == "reading"
+    reply = s.say("BodyCheckIntent", "continue the body check")
+    assert said(reply, "questionnaire.back_to_it") and said(reply, "body.question.fatigue")
 
 
 def test_side_questions_come_back_to_the_question(talker):

@@ -1,4 +1,13 @@
-"""The checking state: the check-in and the focused checks, one question at a time, then a reading and an offer."""
+"""The checking state: the check-in and the focused checks, one question at a time, then a reading and an offer.
+
+Leaving a check, one rule: a side question (help, repeat, how have I been doing, sharing a feeling) is answered and
+the same question asked again. Any other activity (a strategy, an exercise, the menu, delete my data) pauses the
+check and says so, with the way back ("say continue the check-in"); the paused check is kept in the session, and
+asking for it again ("continue the check-in", "check in", or "continue" when nothing is playing) comes back to the
+very question it was paused on, answers kept, nothing skipped. If that activity ends the session (an exercise on the
+player), the check ends with it and that is said instead. Starting a different check replaces a check in progress
+or paused, said so too. Stop ends a check, said so; start over starts it again from the first question.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +16,7 @@ from typing import Any, Callable
 from skill import checkin, questionnaire
 from skill.conversation.events import Event
 from skill.conversation.port import Port
-from skill.conversation.shared import Handler, Reply, Table, check_prompt, leaving, make_offer, safety_reply
+from skill.conversation.shared import Handler, Reply, Table, check_prompt, make_offer, safety_reply
 from skill.conversation.state import QUESTIONNAIRES, Check, State
 from skill.turn import Line, Offer, ask, line, tell
 from skill.focused import FOCUSED
@@ -41,12 +50,28 @@ def carry_on(event: Event, kind: str, step: Step, state: State, port: Port, lead
 
 
 def start(event: Event, kind: str, state: State, port: Port) -> Reply:
-    """From anywhere: the named check from its first question (asked again mid-way, it starts over)."""
+    """From anywhere: the named check, back at the question where it stood if it is in progress or paused."""
     q = QUESTIONNAIRES[kind]
-    if state.check and state.check.kind == kind:
-        return carry_on(event, kind, questionnaire.start_over(q), state, port)
-    lead, left = leaving(state)
-    return carry_on(event, kind, questionnaire.start(q), replace(left, offer=None), port, lead)
+    current = state.check if state.check and state.check.kind == kind else (
+        state.paused if state.paused and state.paused.kind == kind else None)
+    if current is not None:
+        return come_back(current, replace(state, offer=None))
+    replaced = state.check or state.paused
+    lead = (line(f"flow.left.{replaced.kind}"),) if replaced else ()
+    return carry_on(event, kind, questionnaire.start(q), replace(state, flow=None, paused=None, offer=None), port, lead)
+
+
+def come_back(check: Check, state: State) -> Reply:
+    """The same question the check stood at, with its answer hint; the answers so far are kept."""
+    return (ask(line("questionnaire.back_to_it"), *check_prompt(check), reprompt=check_prompt(check)),
+            replace(state, flow=check, paused=None))
+
+
+def resume_paused(event: Event, state: State, port: Port) -> Reply | None:
+    """"Continue" with a check paused and nothing playing: back to the check; otherwise not ours."""
+    if state.paused is None or event.player.engaged or state.spoken:
+        return None
+    return come_back(state.paused, state)
 
 
 def start_named(event: Event, state: State, port: Port) -> Reply:

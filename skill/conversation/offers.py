@@ -99,6 +99,9 @@ def tell_me_more(event: Event, state: State, port: Port) -> Reply:
     """Outside a check or a reading, "tell me more" takes up the offer, or starts the strategies."""
     if state.offer is not None:
         return yes(event, state, port)
+    back = checking.resume_paused(event, state, port)
+    if back is not None:
+        return back
     return reading.read(strategies.next_strategy(None), state)
 
 

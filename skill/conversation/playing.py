@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from skill.conversation.events import Event
 from skill.conversation.port import Port
-from skill.conversation.shared import MENU, Reply, Table, make_offer
+from skill.conversation import checking
+from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, put_first
 from skill.conversation.state import Spoken, State
 from skill.turn import Offer, ask, line, silent
 from skill.exercises import Exercise
@@ -42,10 +43,11 @@ def play(exercise: Exercise, event: Event, state: State, port: Port, want_contro
         return start_reconnect(state, port, None)
     played = exercise_turn(exercise, port.audio_host, port.catalogue, want_controls,
                            player_ok=event.audio_player_supported)
-    # A check or a reading in progress stays where it was; only the spoken parts replace it.
+    lead, state = leaving(state, ending=played.turn.end_session)
+    # A reading in progress stays where it was; only the spoken parts replace it.
     flow = Spoken(exercise.id, played.next_part) if played.next_part is not None else (
         None if state.spoken else state.flow)
-    return played.turn, replace(state, flow=flow, offer=played.offer or state.offer)
+    return put_first(lead, (played.turn, replace(state, flow=flow, offer=played.offer or state.offer)))
 
 
 def for_need(need: str | None, event: Event, state: State, port: Port) -> Reply:
@@ -190,7 +192,8 @@ def exercise_by_length(event: Event, state: State, port: Port) -> Reply:
 
 
 def list_exercises(event: Event, state: State, port: Port) -> Reply:
-    return menu_turn(port.catalogue), state
+    lead, state = leaving(state)
+    return put_first(lead, (menu_turn(port.catalogue), state))
 
 
 def nothing_playing(event: Event, state: State, port: Port) -> Reply:
@@ -198,6 +201,9 @@ def nothing_playing(event: Event, state: State, port: Port) -> Reply:
 
 
 def resume(event: Event, state: State, port: Port) -> Reply:
+    back = checking.resume_paused(event, state, port)
+    if back is not None:
+        return back
     return resume_turn(port.playback_position(), port.catalogue, port.audio_host), state
 
 
@@ -212,10 +218,12 @@ def start_reconnect(state: State, port: Port, names: Names | None, ask_names: bo
     exercise = port.catalogue.get(RECONNECT_ID)
     if exercise is None:
         return menu_turn(port.catalogue), state
+    lead, state = leaving(state)
     names = names or state.names or port.remembered_names()
     if names is None and ask_names:
-        return make_offer(state, (line("reconnect.welcome"),), ASK_NAMES)
-    return reconnect_turn(exercise, port.audio_host, names), replace(state, offer=FEEDBACK, names=names or state.names)
+        return make_offer(state, (*lead, line("reconnect.welcome")), ASK_NAMES)
+    return put_first(lead, (reconnect_turn(exercise, port.audio_host, names),
+                            replace(state, offer=FEEDBACK, names=names or state.names)))
 
 
 def reconnect(event: Event, state: State, port: Port) -> Reply:

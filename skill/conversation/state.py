@@ -90,6 +90,7 @@ class State:
     offer: Offer | None = None  # stands for the very next answer only (the router sees to that)
     last: tuple[Line, ...] = ()  # for "repeat that"
     names: Names | None = None  # the couple's names, once given in this session
+    paused: Check | None = None  # a check put aside for something else, kept for "continue the check-in"
 
     def mode(self, event: Event) -> str:
         """The conversation state whose table answers first: checking, reading, playing or idle."""
@@ -121,7 +122,7 @@ def from_session(attributes: Any) -> State:
     flow: Flow | None = (Check.from_dict(attributes.get("flow")) or Reading.from_dict(attributes.get("flow"))
                          or Spoken.from_dict(attributes.get("flow_exercise")))
     return State(flow, _offer(attributes.get("offer")), _last(attributes.get("last")),
-                 _names(attributes.get("couple_names")))
+                 _names(attributes.get("couple_names")), Check.from_dict(attributes.get("paused")))
 
 
 def to_session(state: State) -> dict[str, Any]:
@@ -136,6 +137,8 @@ def to_session(state: State) -> dict[str, Any]:
         data["last"] = [[said.id, dict(said.params)] for said in state.last]
     if state.names is not None:
         data["couple_names"] = {"one": state.names.one, "two": state.names.two}
+    if state.paused is not None:
+        data["paused"] = state.paused.as_dict()
     return data
 
 
