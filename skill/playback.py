@@ -1,7 +1,7 @@
 """Playing exercises: SSML audio, the AudioPlayer, or a spoken version with pauses; pure, no ASK or Flask."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from audio.contract import KINDS, SSML_AUDIO_LIMIT_MS
@@ -10,6 +10,9 @@ from skill.exercises import Catalogue, Cue, Exercise, audio_url, parse_token
 
 SPOKEN_PART_LIMIT_MS = 200_000
 SPOKEN_PART_CHAR_LIMIT = 6_000
+# Spoken (no hosted audio): no silence longer than the audio build allows, and none at all before a part's last words.
+LONGEST_SPOKEN_PAUSE_MS = 20_000
+PART_END_PAUSE_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,12 @@ def spoken_pieces(cues: Sequence[Cue], until_ms: int | None = None) -> list[Line
 
 
 def spoken_parts(exercise: Exercise) -> list[list[Line]]:
-    """The spoken version split so no single response runs past Alexa's limits."""
+    """The spoken version split so no single response runs past Alexa's limits, and no part ends in a long silence."""
     parts: list[list[Line]] = [[]]
     part_ms = part_chars = 0
     speech = [cue for cue in exercise.timeline if cue.kind == "speech" and cue.text]
     for cue, piece in zip(speech, spoken_pieces(exercise.timeline, exercise.duration_ms)):
+        piece = replace(piece, pause_ms=min(piece.pause_ms, LONGEST_SPOKEN_PAUSE_MS))
         length_ms = cue.end_ms - cue.start_ms + piece.pause_ms
         chars = len(cue.text or "")
         if parts[-1] and (part_ms + length_ms > SPOKEN_PART_LIMIT_MS or part_chars + chars > SPOKEN_PART_CHAR_LIMIT):
@@ -55,7 +59,8 @@ def spoken_parts(exercise: Exercise) -> list[list[Line]]:
         parts[-1].append(piece)
         part_ms += length_ms
         part_chars += chars
-    return [part for part in parts if part]
+    return [[*part[:-1], replace(part[-1], pause_ms=min(part[-1].pause_ms, PART_END_PAUSE_MS))]
+            for part in parts if part]
 
 
 @dataclass(frozen=True)

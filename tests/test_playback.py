@@ -1,8 +1,10 @@
 """Pure playback decisions: which way an exercise plays, spoken parts, resume, the reconnect routine."""
 from __future__ import annotations
 
-from skill.exercises import Catalogue, Cue, Exercise, Segment
+from skill.exercises import Catalogue, Cue, Exercise, Segment, load_scripts
 from skill.playback import (
+    LONGEST_SPOKEN_PAUSE_MS,
+    PART_END_PAUSE_MS,
     AudioHost,
     Names,
     Saved,
@@ -147,3 +149,13 @@ def test_reconnect_without_hosted_audio_is_spoken_with_names():
     assert not any(isinstance(p, Clip) for p in turn.say)
     assert turn.message_ids.count("reconnect.turn_one") == 1
     assert "exercise.script_line" in turn.message_ids
+
+
+def test_no_spoken_part_ends_in_a_long_silence_and_no_pause_is_longer_than_twenty_seconds():
+    # The script's cues end well before its declared length: the last part must not carry that silence.
+    sparse = Exercise("sparse", "Sparse", "regulation", "", ("sparse",), ("calm",), 400_000, "", "script000000",
+                      "audio_player", tuple(Cue(s, s + 2_000, "speech", f"cue {s}") for s in (0, 40_000, 250_000, 300_000)))
+    for exercise in (sparse, *load_scripts().exercises):
+        parts = spoken_parts(exercise)
+        assert all(part[-1].pause_ms <= PART_END_PAUSE_MS for part in parts), exercise.id
+        assert max(piece.pause_ms for part in parts for piece in part) <= LONGEST_SPOKEN_PAUSE_MS, exercise.id

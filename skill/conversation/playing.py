@@ -88,6 +88,18 @@ def go_on(event: Event, state: State, port: Port) -> Reply | None:
     return None
 
 
+def yes_continues(event: Event, state: State, port: Port) -> Reply | None:
+    """Asked "say continue when you're ready", yes means continue the same exercise (not the offer of another)."""
+    return _continue_spoken(state, port)
+
+
+def no_stops(event: Event, state: State, port: Port) -> Reply | None:
+    """No to "ready for the rest?": the spoken exercise ends there, kindly, and so does the offer of another."""
+    if state.spoken is None:
+        return None
+    return ask(line("exercise.spoken_stopped"), MENU), replace(state, flow=None, offer=None)
+
+
 def pause(event: Event, state: State, port: Port) -> Reply | None:
     return (pause_turn(), state) if event.player.engaged and event.player.playing else None
 
@@ -112,6 +124,8 @@ TABLE: Table = {
     "AMAZON.ResumeIntent": go_on,
     "AMAZON.NextIntent": go_on,
     "TellMeMoreIntent": go_on,
+    "AMAZON.YesIntent": yes_continues,
+    "AMAZON.NoIntent": no_stops,
     "AMAZON.PauseIntent": pause,
     "AMAZON.StopIntent": pause,
     "AMAZON.CancelIntent": pause,
