@@ -45,6 +45,7 @@ def produced_ids() -> set[str]:
     ids.add(Offer("play", "any-exercise").question.id)
     for q in QUESTIONNAIRES.values():
         ids.update({q.intro, q.scale.hint, *(question.id for question in q.questions), f"flow.left.{q.kind}",
+                    *(question.help_id for question in q.questions),
                     f"flow.paused.{q.kind}"})
     for band in ("okay", "strain", "strong"):
         ids.update({f"checkin.result.{band}", f"checkin.distinction.{band}", f"history.band.{band}"})

@@ -160,3 +160,30 @@ def test_accepting_an_exercise_without_built_audio_speaks_it_from_its_script(tal
     reply = s.yes()
     assert not said(reply, "exercise.none_built")
     assert "breath" in reply.speech.lower() and not reply.directives
+
+
+def test_help_inside_every_question_explains_that_question_and_yes_then_still_answers_it(talker):
+    from skill.conversation.state import QUESTIONNAIRES
+    from skill.checkin import CHECKIN
+    from skill.focused import FOCUSED
+    starts = {"checkin": "CheckInIntent", "body": "BodyCheckIntent", "both": "BothOfUsCheckIntent",
+              "roots": "BurnoutOrIncompatibilityIntent", "workload": "WorkloadCheckIntent"}
+    assert set(starts) == set(QUESTIONNAIRES) == {CHECKIN.kind, *FOCUSED}
+    for kind, intent in starts.items():
+        s = Session(talker)
+        s.say(intent)
+        q = QUESTIONNAIRES[kind]
+        helps = set()
+        for index, question in enumerate(q.questions):
+            reply = s.say("AMAZON.HelpIntent", "help")
+            assert said(reply, question.help_id) and said(reply, question.id), (kind, index)
+            helps.add(reply.speech)
+            if q.scale.id == "yes_no":
+                reply = s.say("AMAZON.NoIntent" if question.id != "roots.question.safe" else "AMAZON.YesIntent", "no")
+            elif q.scale.id == "holder":
+                reply = s.holder("both", "both of us")
+            else:
+                reply = s.frequency("sometimes")
+            if index + 1 < q.length:
+                assert said(reply, q.questions[index + 1].id), (kind, index)
+        assert len(helps) == q.length, f"{kind}: every question has its own help"

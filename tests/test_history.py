@@ -125,7 +125,7 @@ def test_a_yes_long_after_the_delete_question_does_not_delete(make_app):
     s = Session(Talker(app.test_client()))
     full_checkin(s)
     s.say("DeleteDataIntent")
-    s.say("AMAZON.HelpIntent")
+    s.say("HistoryIntent")
     reply = s.yes()
     assert not said(reply, "delete.done")
     assert len(app.extensions["recharge"].database.recent_checkins(user_key(s.conversation.user_id))) == 1

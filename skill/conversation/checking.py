@@ -131,7 +131,10 @@ def no_going_back(event: Event, state: State, port: Port) -> Reply:
 
 
 def help_in_check(event: Event, state: State, port: Port) -> Reply:
-    return ask(line("help.in_check"), *check_prompt(_check(state))), state
+    """Help explains the question being asked, then asks it again; the check stays where it was."""
+    check = _check(state)
+    question = check.questionnaire.questions[check.at]
+    return ask(line(question.help_id), line("help.in_check"), *check_prompt(check)), state
 
 
 def goodbye_mid_check(event: Event, state: State, port: Port) -> Reply:

@@ -19,6 +19,9 @@ def welcome(event: Event, state: State, port: Port) -> Reply:
 
 
 def help_menu(event: Event, state: State, port: Port) -> Reply:
+    """With a question pending, help explains it and asks it again, so the next yes still answers it."""
+    if state.offer is not None:
+        return ask(line("help.offer"), state.offer.question), state
     return ask(line("help.main"), line("help.disclaimer"), reprompt=line("help.reprompt")), state
 
 
