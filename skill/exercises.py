@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,11 @@ class Exercise:
     delivery: str
     timeline: tuple[Cue, ...]
     segments: tuple[Segment, ...] = ()
+    spoken_title: str = ""  # the title as it reads inside a sentence ("a short body scan"); from the build when given
+
+    def __post_init__(self) -> None:
+        if not self.spoken_title:
+            object.__setattr__(self, "spoken_title", in_sentence(self.title))
 
     @property
     def version(self) -> str:
@@ -72,6 +78,18 @@ class Exercise:
     @property
     def fits_in_speech(self) -> bool:
         return self.delivery == "ssml" and self.duration_ms <= SSML_AUDIO_LIMIT_MS
+
+
+def _plain(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", name.lower()).split())
+
+
+def in_sentence(title: str) -> str:
+    """A display title as it reads mid-sentence: "Box breathing" -> "box breathing" (acronyms kept)."""
+    first, _, rest = title.partition(" ")
+    if len(first) > 1 and first[1:].islower() or first in {"A", "An"}:
+        first = first.lower()
+    return f"{first} {rest}".strip()
 
 
 def parse_token(token: str | None) -> tuple[str, str] | None:
@@ -93,9 +111,9 @@ class Catalogue:
         """An exercise by id, title or any of its spoken names."""
         if not spoken:
             return None
-        wanted = " ".join(spoken.lower().replace("-", " ").split())
+        wanted = _plain(spoken)
         for exercise in self.exercises:
-            names = {exercise.id.replace("-", " "), exercise.title.lower(), *exercise.synonyms}
+            names = {_plain(name) for name in (exercise.id, exercise.title, exercise.spoken_title, *exercise.synonyms)}
             if wanted in names:
                 return exercise
         return None
@@ -142,6 +160,7 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
             Segment(s["file"], int(s["start_ms"]), int(s["duration_ms"]), s.get("speaker"))
             for s in entry.get("segments", ())
         ),
+        spoken_title=str(entry.get("spoken_title") or ""),
     )
 
 
@@ -195,6 +214,7 @@ def _script_exercise(path: Path) -> Exercise:
         synonyms=tuple(str(s).lower() for s in data.get("synonyms") or ()), needs=tuple(data.get("needs") or ()),
         duration_ms=duration_ms, file="", sha256=SCRIPT_VERSION,
         delivery="ssml" if duration_ms <= SSML_AUDIO_LIMIT_MS else "audio_player", timeline=cues,
+        spoken_title=str(data.get("spoken_title") or ""),
     )
 
 

@@ -78,16 +78,16 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
     url = host.url(exercise.file)
     if url and player_ok and (want_controls or not exercise.fits_in_speech):
         return Played(Turn(
-            (line("exercise.player_intro", title=exercise.title),),
+            (line("exercise.player_intro", title=exercise.spoken_title),),
             end_session=True,
             directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),),
         ))
     following = suggest_next(catalogue, exercise)
     offer = Offer("play", following.id) if following else None
-    outro = (line("exercise.outro_offer", next_title=following.title) if following
+    outro = (line("exercise.outro_offer", next_title=following.spoken_title) if following
              else line("exercise.outro"))
     if url and exercise.fits_in_speech:
-        return Played(ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
+        return Played(ask(line("exercise.intro", title=exercise.spoken_title), Clip(url, exercise.duration_ms), outro,
                           reprompt=outro), offer)
     spoken = spoken_part_turn(exercise, 0, outro)
     return Played(spoken.turn, offer, spoken.next_part)
@@ -96,7 +96,7 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
 def spoken_part_turn(exercise: Exercise, index: int, outro: Line | None = None) -> Played:
     parts = spoken_parts(exercise)
     index = max(0, min(index, len(parts) - 1))
-    opening = [line("exercise.spoken_intro", title=exercise.title)] if index == 0 else []
+    opening = [line("exercise.spoken_intro", title=exercise.spoken_title)] if index == 0 else []
     if index + 1 < len(parts):
         more = line("exercise.spoken_continue")
         return Played(ask(*opening, *parts[index], more, reprompt=more), next_part=index + 1)
@@ -110,12 +110,43 @@ def suggest_next(catalogue: Catalogue, exercise: Exercise) -> Exercise | None:
     return same_kind[0] if same_kind else None
 
 
-def menu_turn(catalogue: Catalogue) -> Turn:
-    """A short spoken menu by kind, with lengths."""
+# The short menu names this many of each kind (the ones that suit the most needs), then offers the rest.
+MENU_PICKS = {"regulation": 2, "connection": 1, "couple": 1}
+MORE_EXERCISES = Offer("exercises", "all")
+_COUNT_WORDS = ("one", "two")
+
+
+def _kinds(catalogue: Catalogue) -> list[str]:
+    return sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k))
+
+
+def menu_picks(catalogue: Catalogue) -> dict[str, list[Exercise]]:
+    picks = {}
+    for kind in _kinds(catalogue):
+        chosen = sorted(catalogue.of_kind(kind), key=lambda e: (-len(e.needs), e.id))[:MENU_PICKS.get(kind, 1)]
+        picks[kind] = chosen[:len(_COUNT_WORDS)]
+    return picks
+
+
+def menu_turn(catalogue: Catalogue) -> tuple[Turn, Offer | None]:
+    """A short menu: a few exercises by kind, named so each name works said on its own, then "or say more"."""
+    if not catalogue.exercises:
+        return ask(line("exercise.none_built"), reprompt=line("launch.reprompt")), None
+    pieces: list[Piece] = [line("exercise.menu_intro")]
+    for kind, chosen in menu_picks(catalogue).items():
+        names = {("first", "second")[i]: exercise.spoken_title for i, exercise in enumerate(chosen)}
+        pieces.append(line(f"exercise.menu_short.{kind}.{_COUNT_WORDS[len(chosen) - 1]}", **names))
+    more = len(catalogue.exercises) > sum(len(chosen) for chosen in menu_picks(catalogue).values())
+    question = line("exercise.menu_more" if more else "exercise.menu_question")
+    return ask(*pieces, question, reprompt=question), (MORE_EXERCISES if more else None)
+
+
+def full_menu_turn(catalogue: Catalogue) -> Turn:
+    """Every exercise, by kind, with lengths."""
     if not catalogue.exercises:
         return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
-    pieces: list[Piece] = [line("exercise.menu_intro")]
-    for kind in sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k)):
+    pieces: list[Piece] = [line("exercise.menu_all")]
+    for kind in _kinds(catalogue):
         pieces.append(line(f"exercise.menu_kind.{kind}"))
         pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
     question = line("exercise.menu_question")
@@ -124,10 +155,10 @@ def menu_turn(catalogue: Catalogue) -> Turn:
 
 def _menu_item(exercise: Exercise) -> Line:
     if "minute" in exercise.title.lower():
-        return line("exercise.menu_item_named_length", title=exercise.title)
+        return line("exercise.menu_item_named_length", title=exercise.spoken_title)
     if exercise.minutes == 1:
-        return line("exercise.menu_item_one_minute", title=exercise.title)
-    return line("exercise.menu_item", title=exercise.title, minutes=exercise.minutes)
+        return line("exercise.menu_item_one_minute", title=exercise.spoken_title)
+    return line("exercise.menu_item", title=exercise.spoken_title, minutes=exercise.minutes)
 
 
 # AudioPlayer: long exercises and "so I can pause it". Events carry no session; offsets are stored.
@@ -147,7 +178,7 @@ def resume_turn(saved: Saved | None, catalogue: Catalogue, host: AudioHost) -> T
     if exercise is None or url is None:
         return ask(line("player.cannot_resume"), reprompt=line("launch.reprompt"))
     if parsed[1] != exercise.version:
-        return Turn((line("player.resume_new_version", title=exercise.title),), end_session=True,
+        return Turn((line("player.resume_new_version", title=exercise.spoken_title),), end_session=True,
                     directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),))
     return Turn((), end_session=True,
                 directives=(PlayAudio(exercise.token, url, saved.offset_ms, title=exercise.title),))
@@ -170,7 +201,7 @@ def step_turn(token: str | None, step: int, catalogue: Catalogue, host: AudioHos
     if neighbour is None or url is None:
         edge = "player.no_next" if step > 0 else "player.no_previous"
         return silent() if token is None else Turn((line(edge),), end_session=True)
-    return Turn((line("exercise.player_intro", title=neighbour.title),), end_session=True,
+    return Turn((line("exercise.player_intro", title=neighbour.spoken_title),), end_session=True,
                 directives=(PlayAudio(neighbour.token, url, 0, title=neighbour.title),))
 
 

@@ -38,6 +38,8 @@ def produced_ids() -> set[str]:
         ids.update(re.findall(r'line\("([a-z_]+(?:\.[a-z0-9_]+)+)"', path.read_text()))
     ids.update(playback.TURN_LINES.values())
     ids.update(f"exercise.menu_kind.{kind}" for kind in contract.KINDS)
+    ids.update(f"exercise.menu_short.{kind}.{count}" for kind in contract.KINDS for count in ("one", "two"))
+    ids.add(playback.MORE_EXERCISES.question.id)
     ids.update(f"player.not_applicable.{feature}" for feature in set(playing.NOT_APPLICABLE.values()))
     need_type = next(t for t in MODEL["types"] if t["name"] == "EXERCISE_NEED")
     ids.update(Offer("exercise", value["id"]).question.id for value in need_type["values"])

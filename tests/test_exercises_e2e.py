@@ -10,6 +10,8 @@ import pytest
 
 from audio.slot_type import exercise_slot_type
 from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.exercises import load_catalogue
+from skill.playback import menu_picks
 from tests.conftest import Talker, hosted_settings
 from tests.envelopes import USER_ID, Conversation
 from tests.talk import Session, said
@@ -122,11 +124,30 @@ def test_asking_by_length_picks_the_closest(hosted, manifest):
     assert audio_sources(reply.ssml) == [f"{BASE}/{manifest['cyclic-sighing-1min']['file']}"]
 
 
-def test_menu_names_every_kind_with_lengths(hosted, manifest):
-    reply = hosted.post(Conversation().intent("ListExercisesIntent"))
-    for entry in manifest.values():
-        assert entry["title"] in reply.speech
+def test_the_menu_is_short_and_more_names_every_exercise_with_lengths(hosted, built_data_dir):
+    conversation = Conversation()
+    reply = hosted.post(conversation.intent("ListExercisesIntent"), conversation)
+    assert len(reply.speech.split()) <= 50 and "say more" in reply.speech and reply.ends_session is False
+    reply = hosted.post(conversation.intent("TellMeMoreIntent"), conversation)
+    for exercise in load_catalogue(built_data_dir / "audio").exercises:
+        assert exercise.spoken_title in reply.speech
     assert "minutes" in reply.speech and reply.ends_session is False
+
+
+def test_every_name_the_menus_suggest_works_said_on_its_own(hosted, built_data_dir):
+    """Through the console's matcher and the interaction model, then the skill: a bare name plays that exercise."""
+    matcher = UtteranceMatcher(load_model("en-US"))
+    catalogue = load_catalogue(built_data_dir / "audio")
+    suggested = [e for chosen in menu_picks(catalogue).values() for e in chosen]
+    assert len(suggested) >= 3
+    for exercise in catalogue.exercises:
+        match = matcher.match(exercise.spoken_title)
+        assert match and match.intent == "PlayExerciseIntent", (exercise.spoken_title, match)
+        heard, value_id = match.slots["exercise"]
+        assert value_id == exercise.id, (exercise.spoken_title, match)
+        reply = hosted.post(Conversation().intent(match.intent, exercise=(heard, value_id)))
+        assert not said(reply, "exercise.unknown") and (reply.directives or audio_sources(reply.ssml)
+                                                        or exercise.id == "reconnect-2min"), exercise.id
 
 
 def test_unknown_exercise_gets_the_menu_question(hosted):

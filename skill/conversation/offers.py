@@ -54,6 +54,10 @@ def play_offered(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     return playing.play_by_id(offer.target, event, state, port)
 
 
+def all_exercises(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    return playing.full_menu(state, port)
+
+
 def reconnect_yes(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     """To "shall we use your names?": ask for them. To "did that feel good?": glad, see you tomorrow."""
     if offer.target == "names":
@@ -80,6 +84,7 @@ KINDS: Mapping[str, Kind] = {
     "delete_data": Kind(yes=delete, no=keep),  # target: "all"
     "play": Kind(yes=play_offered, no=declined),  # target: an exercise id
     "reconnect": Kind(yes=reconnect_yes, no=reconnect_no),  # target: "names" or "feedback"
+    "exercises": Kind(yes=all_exercises, no=declined),  # target: "all" (after the short menu: "say more")
 }
 
 

@@ -16,6 +16,7 @@ from skill.playback import (
     RECONNECT_ID,
     Names,
     exercise_turn,
+    full_menu_turn,
     known_token,
     menu_turn,
     not_applicable_turn,
@@ -55,13 +56,23 @@ def for_need(need: str | None, event: Event, state: State, port: Port) -> Reply:
     pool = [e for e in catalogue.for_need(need or "") if e.fits_in_speech and e.id != RECONNECT_ID]
     chosen = catalogue.closest_length(PREFERRED_MINUTES, pool) if pool else None
     if chosen is None:
-        return menu_turn(catalogue), state
+        return menu(state, port)
     return play(chosen, event, state, port)
 
 
 def play_by_id(exercise_id: str, event: Event, state: State, port: Port) -> Reply:
     exercise = port.catalogue.get(exercise_id)
-    return play(exercise, event, state, port) if exercise else (menu_turn(port.catalogue), state)
+    return play(exercise, event, state, port) if exercise else menu(state, port)
+
+
+def menu(state: State, port: Port) -> Reply:
+    """The short menu; "more" (or yes) then lists them all (offers.py)."""
+    turn, offer = menu_turn(port.catalogue)
+    return turn, replace(state, offer=offer)
+
+
+def full_menu(state: State, port: Port) -> Reply:
+    return full_menu_turn(port.catalogue), state
 
 
 # While an exercise plays (or is spoken in parts). A handler returning None passes the intent on to the global table.
@@ -188,8 +199,7 @@ def play_exercise(event: Event, state: State, port: Port) -> Reply:
     slot = event.slot("exercise")
     exercise = port.catalogue.get(slot.value_id) or port.catalogue.find(slot.heard)
     if exercise is None:
-        return ask(line("exercise.unknown"), line("exercise.menu_question"),
-                   reprompt=line("exercise.menu_question")), state
+        return put_first((line("exercise.unknown"),), menu(state, port))
     return play(exercise, event, state, port, want_controls=event.name == "PausableExerciseIntent")
 
 
@@ -202,12 +212,12 @@ def exercise_by_length(event: Event, state: State, port: Port) -> Reply:
     minutes = asked if asked and asked <= LONGEST_ASKED_MINUTES else PREFERRED_MINUTES
     pool = [e for e in port.catalogue.exercises if e.id != RECONNECT_ID]
     chosen = port.catalogue.closest_length(minutes, pool)
-    return play(chosen, event, state, port) if chosen else (menu_turn(port.catalogue), state)
+    return play(chosen, event, state, port) if chosen else menu(state, port)
 
 
 def list_exercises(event: Event, state: State, port: Port) -> Reply:
     lead, state = leaving(state)
-    return put_first(lead, (menu_turn(port.catalogue), state))
+    return put_first(lead, menu(state, port))
 
 
 def nothing_playing(event: Event, state: State, port: Port) -> Reply:
@@ -231,7 +241,7 @@ def _names_from(event: Event) -> Names | None:
 def start_reconnect(state: State, port: Port, names: Names | None, ask_names: bool = True) -> Reply:
     exercise = port.catalogue.get(RECONNECT_ID)
     if exercise is None:
-        return menu_turn(port.catalogue), state
+        return menu(state, port)
     lead, state = leaving(state)
     names = names or state.names or port.remembered_names()
     if names is None and ask_names:
