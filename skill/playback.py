@@ -1,6 +1,7 @@
 """Playing exercises: SSML audio, the AudioPlayer, or a spoken version with pauses; pure, no ASK or Flask."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
@@ -221,40 +222,28 @@ def known_token(token: str | None, catalogue: Catalogue) -> bool:
 # The couple's reconnect routine.
 
 RECONNECT_ID = "reconnect-2min"
-TURN_LINES = {"one": "reconnect.turn_one", "two": "reconnect.turn_two", "both": "reconnect.turn_both"}
+# How the routine's script addresses each partner (audio/exercises/reconnect-2min.yaml): given names replace these words.
+PARTNER_ADDRESS = re.compile(r"\bpartner (one|two)\b", re.IGNORECASE)
 
 
 FEEDBACK = Offer("reconnect", "feedback")
 
 
 def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None) -> Turn:
-    """The routine, named where names were given, stitched from segments or spoken from the script; asks FEEDBACK."""
+    """The built routine as one clip; with names (or no hosted audio) spoken from its timeline, each person addressed
+    once, by name, where the script says partner one or two. Asks FEEDBACK afterwards."""
     question = line("reconnect.how_did_it_go")
-    opening = [line("reconnect.intro_named", one=names.one, two=names.two) if names
-               else line("reconnect.intro")]
+    opening = line("reconnect.intro_named", one=names.one, two=names.two) if names else line("reconnect.intro")
     full_url = host.url(exercise.file)
     if names is None and full_url:
-        return ask(*opening, Clip(full_url, exercise.duration_ms), question, reprompt=question)
-    pieces: list[Piece] = list(opening)
-    segments = exercise.segments or ()
-    segment_urls = [host.url(segment.file) for segment in segments]
-    if segments and all(segment_urls):
-        for segment, url in zip(segments, segment_urls):
-            if names and segment.speaker in TURN_LINES:
-                pieces.append(_turn_line(segment.speaker, names))
-            pieces.append(Clip(url, segment.duration_ms))
-        return ask(*pieces, question, reprompt=question)
-    bounds = [(s.start_ms, s.start_ms + s.duration_ms, s.speaker) for s in segments] or [
-        (0, exercise.duration_ms, None)]
-    for start, end, speaker in bounds:
-        if names and speaker in TURN_LINES:
-            pieces.append(_turn_line(speaker, names))
-        cues = [cue for cue in exercise.timeline if start <= cue.start_ms < end]
-        pieces.extend(spoken_pieces(cues, end))
-    return ask(*pieces, question, reprompt=question)
+        return ask(opening, Clip(full_url, exercise.duration_ms), question, reprompt=question)
+    cues = [replace(cue, text=addressed(cue.text, names)) if names and cue.text else cue for cue in exercise.timeline]
+    pieces = spoken_pieces(cues, exercise.duration_ms)
+    if pieces:
+        pieces[-1] = replace(pieces[-1], pause_ms=min(pieces[-1].pause_ms, PART_END_PAUSE_MS))
+    return ask(opening, *pieces, question, reprompt=question)
 
 
-def _turn_line(speaker: str, names: Names) -> Line:
-    return line(TURN_LINES[speaker], one=names.one, two=names.two)
-
-
+def addressed(text: str, names: Names) -> str:
+    """"Partner one, share one worry" -> "Sam, share one worry": the name instead of the number, never beside it."""
+    return PARTNER_ADDRESS.sub(lambda found: names.one if found.group(1).lower() == "one" else names.two, text)

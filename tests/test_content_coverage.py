@@ -36,7 +36,6 @@ def produced_ids() -> set[str]:
     ids = set()
     for path in (ROOT / "skill").rglob("*.py"):
         ids.update(re.findall(r'line\("([a-z_]+(?:\.[a-z0-9_]+)+)"', path.read_text()))
-    ids.update(playback.TURN_LINES.values())
     ids.update(f"exercise.menu_kind.{kind}" for kind in contract.KINDS)
     ids.update(f"exercise.menu_short.{kind}.{count}" for kind in contract.KINDS for count in ("one", "two"))
     ids.add(playback.MORE_EXERCISES.question.id)

@@ -16,7 +16,9 @@ from skill.playback import (
     spoken_parts,
     step_turn,
 )
-from skill.turn import Clip, Offer, PlayAudio, Turn
+from dataclasses import replace
+
+from skill.turn import Clip, Line, Offer, PlayAudio, Turn
 
 BASE = "https://cdn.example.org/recharge"
 
@@ -132,12 +134,22 @@ def _reconnect() -> Exercise:
     return make_exercise("reconnect-2min", kind="couple", segments=segments)
 
 
-def test_reconnect_with_names_puts_each_name_before_its_turn():
-    turn = reconnect_turn(_reconnect(), hosted(), Names("Sam", "Alex"))
-    kinds = ["clip" if isinstance(p, Clip) else p.id for p in turn.say]
-    assert kinds == ["reconnect.intro_named", "reconnect.turn_both", "clip", "reconnect.turn_one", "clip",
-                     "reconnect.turn_two", "clip", "reconnect.turn_both", "clip", "reconnect.how_did_it_go"]
-    assert clip_total_ms(turn) == 120_000 <= 240_000
+def _addressing() -> Exercise:
+    said = ("Partner one, share one worry.", "Partner two, listen.", "Now it's partner two's turn.",
+            "Partner one, listen.", "One thing you appreciate, partner one first.", "Partner two.")
+    cues = tuple(Cue(i * 20_000, i * 20_000 + 3_000, "speech", text) for i, text in enumerate(said))
+    return replace(_reconnect(), timeline=cues)
+
+
+def test_reconnect_with_names_addresses_each_person_once_by_name():
+    turn = reconnect_turn(_addressing(), hosted(), Names("Sam", "Alex"))
+    texts = [dict(p.params)["text"] for p in turn.say if isinstance(p, Line) and p.id == "exercise.script_line"]
+    assert texts == ["Sam, share one worry.", "Alex, listen.", "Now it's Alex's turn.", "Sam, listen.",
+                     "One thing you appreciate, Sam first.", "Alex."]
+    assert turn.message_ids[0] == "reconnect.intro_named" and turn.message_ids[-1] == "reconnect.how_did_it_go"
+    assert not any(isinstance(p, Clip) for p in turn.say), "the built audio says partner one; names replace it"
+    pauses = [p.pause_ms for p in turn.say if isinstance(p, Line) and p.id == "exercise.script_line"]
+    assert pauses[:5] == [17_000] * 5 and pauses[5] <= PART_END_PAUSE_MS
 
 
 def test_reconnect_without_names_plays_the_whole_file():
@@ -145,11 +157,10 @@ def test_reconnect_without_names_plays_the_whole_file():
     assert [p.url for p in turn.say if isinstance(p, Clip)] == [f"{BASE}/reconnect-2min.abcdefabcdef.mp3"]
 
 
-def test_reconnect_without_hosted_audio_is_spoken_with_names():
-    turn = reconnect_turn(_reconnect(), AudioHost(None), Names("Sam", "Alex"))
+def test_reconnect_without_hosted_audio_or_names_is_spoken_as_written():
+    turn = reconnect_turn(_addressing(), AudioHost(None), None)
     assert not any(isinstance(p, Clip) for p in turn.say)
-    assert turn.message_ids.count("reconnect.turn_one") == 1
-    assert "exercise.script_line" in turn.message_ids
+    assert dict(turn.say[1].params)["text"] == "Partner one, share one worry."
 
 
 def test_no_spoken_part_ends_in_a_long_silence_and_no_pause_is_longer_than_twenty_seconds():
