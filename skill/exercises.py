@@ -13,6 +13,7 @@ from urllib.parse import quote
 import yaml
 
 from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS
+from skill.speech import fetchable
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class CatalogueSource:
 
 
 def audio_url(base_url: str | None, file: str) -> str | None:
-    """The https URL Alexa fetches, or None when no public audio address is configured."""
-    if not base_url or not base_url.startswith("https://"):
+    """The https URL Alexa fetches (or, in development, this server's own), or None when there is no audio address."""
+    if not base_url or not fetchable(base_url):
         return None
     return f"{base_url.rstrip('/')}/{quote(file)}"

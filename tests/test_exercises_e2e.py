@@ -31,7 +31,9 @@ def hosted(make_app, built_data_dir, tmp_path) -> Talker:
 
 @pytest.fixture
 def unhosted(make_app, built_data_dir, tmp_path) -> Talker:
-    return Talker(make_app(hosted_settings(built_data_dir, tmp_path, audio_base_url=None)).test_client())
+    """A deployment without a public audio address (verification on, so no development audio either)."""
+    settings = hosted_settings(built_data_dir, tmp_path, audio_base_url=None, verify_signatures=True)
+    return Talker(make_app(settings).test_client())
 
 
 def audio_sources(ssml: str) -> list[str]:
