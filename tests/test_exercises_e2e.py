@@ -430,3 +430,20 @@ def test_every_exercise_can_be_spoken_whole_within_alexas_limits(unhosted, manif
         for reply in spoken:
             assert len(reply.ssml) <= 8000
             assert sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', reply.ssml)) <= 240_000
+
+
+@pytest.mark.parametrize("phrase", ["continue", "yes", "go on"])
+def test_continue_yes_and_go_on_continue_the_same_spoken_exercise(unhosted, manifest, phrase):
+    """Typed as a person would say them (the console's matcher on the interaction model), in a spoken exercise's pause."""
+    matcher = UtteranceMatcher(load_model("en-US"))
+    session = Session(unhosted)
+    first = matcher.match("play five minute cyclic sighing")
+    reply = session.say(first.intent, "play five minute cyclic sighing", **first.slots)
+    assert said(reply, "exercise.spoken_continue") and reply.attributes["flow_exercise"]["id"] == "cyclic-sighing-5min"
+    match = matcher.match(phrase)
+    reply = session.say(match.intent, phrase, **match.slots)
+    script = [cue["text"] for cue in manifest["cyclic-sighing-5min"]["timeline"] if cue["type"] == "speech"]
+    assert script[-1] in reply.speech and not said(reply, "exercise.spoken_intro", title="box breathing")
+    assert "flow_exercise" not in reply.attributes and not reply.directives
+    tail = reply.ssml[reply.ssml.rindex(script[-1]):]
+    assert sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', tail)) <= 2_000, "the end is words, not silence"
