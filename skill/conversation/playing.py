@@ -111,6 +111,14 @@ def no_stops(event: Event, state: State, port: Port) -> Reply | None:
     return ask(line("exercise.spoken_stopped"), MENU), replace(state, flow=None, offer=None)
 
 
+def help_spoken(event: Event, state: State, port: Port) -> Reply | None:
+    """Help in a spoken exercise's pause explains that pause; yes or continue then still go on."""
+    exercise = port.catalogue.get(state.spoken.exercise_id) if state.spoken else None
+    if exercise is None:
+        return None
+    return ask(line("exercise.spoken_help", title=exercise.spoken_title), line("exercise.spoken_continue")), state
+
+
 def pause(event: Event, state: State, port: Port) -> Reply | None:
     return (pause_turn(), state) if event.player.engaged and event.player.playing else None
 
@@ -137,6 +145,7 @@ TABLE: Table = {
     "TellMeMoreIntent": go_on,
     "AMAZON.YesIntent": yes_continues,
     "AMAZON.NoIntent": no_stops,
+    "AMAZON.HelpIntent": help_spoken,
     "AMAZON.PauseIntent": pause,
     "AMAZON.StopIntent": pause,
     "AMAZON.CancelIntent": pause,
