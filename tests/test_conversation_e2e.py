@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.envelopes import Conversation
-from tests.talk import Session, said
+from tests.talk import Session, said, text
 
 WORDS_PER_SECOND = 2.5
 SECONDS_PER_USER_ANSWER = 3
@@ -187,3 +187,15 @@ def test_help_inside_every_question_explains_that_question_and_yes_then_still_an
             if index + 1 < q.length:
                 assert said(reply, q.questions[index + 1].id), (kind, index)
         assert len(helps) == q.length, f"{kind}: every question has its own help"
+
+
+def test_the_way_back_each_paused_check_names_is_understood():
+    """"Say continue the check-in": typed as said, the console's matcher on the model starts that same check."""
+    from skill.conversation.checking import START_INTENTS
+    from skill.devtools.utterances import UtteranceMatcher, load_model
+    matcher = UtteranceMatcher(load_model("en-US"))
+    for intent, kind in START_INTENTS.items():
+        wording = text(f"flow.paused.{kind}")
+        phrase = wording.rsplit("say ", 1)[1].rstrip(".")
+        match = matcher.match(phrase)
+        assert match and match.intent == intent, (kind, phrase, match)
