@@ -13,7 +13,7 @@ import yaml
 
 from audio.catalogue import EXERCISES_DIR as SCRIPTS_DIR
 from audio.catalogue import CatalogueError, load_exercise
-from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS, delivery
+from audio.contract import MANIFEST, POSTURES, SSML_AUDIO_LIMIT_MS, SUITS, delivery
 from audio.timeline import TimelineError, resolve
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,13 @@ class Exercise:
     delivery: str
     timeline: tuple[Cue, ...]
     segments: tuple[Segment, ...] = ()
+    posture: str = "either"  # sitting, lying or either (audio/contract.py POSTURES)
+    suits: str = "any"  # any or bedtime
+
+    @property
+    def for_bedtime(self) -> bool:
+        """Fine to do lying down at night: made for bedtime, or done lying down."""
+        return self.suits == "bedtime" or self.posture == "lying"
 
     @property
     def version(self) -> str:
@@ -124,6 +131,11 @@ class Catalogue:
         return sorted({e.kind for e in self.exercises})
 
 
+def _known(value: Any, allowed: tuple[str, ...], default: str) -> str:
+    """A manifest from an older build may lack posture or suits: read as the tolerant default."""
+    return value if value in allowed else default
+
+
 def _exercise(entry: dict[str, Any]) -> Exercise:
     return Exercise(
         id=entry["id"],
@@ -144,6 +156,8 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
             Segment(s["file"], int(s["start_ms"]), int(s["duration_ms"]), s.get("speaker"))
             for s in entry.get("segments", ())
         ),
+        posture=_known(entry.get("posture"), POSTURES, "either"),
+        suits=_known(entry.get("suits"), SUITS, "any"),
     )
 
 
@@ -176,6 +190,7 @@ def _script_exercise(path: Path) -> Exercise:
         synonyms=tuple(s.lower() for s in script.synonyms), needs=script.needs,
         duration_ms=resolved.duration_ms, file="", sha256=SCRIPT_VERSION,
         delivery=delivery(resolved.duration_ms), timeline=cues,
+        posture=_known(script.posture, POSTURES, "either"), suits=_known(script.suits, SUITS, "any"),
     )
 
 
