@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio.slot_type import exercise_slot_type
-from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.understanding.matcher import load_model, matcher_for
 from tests.conftest import Talker, hosted_settings
 from tests.envelopes import USER_ID, Conversation
 from tests.talk import Session, said
@@ -55,12 +55,13 @@ def test_the_model_slot_type_is_generated_from_the_exercise_scripts():
 
 
 def test_every_built_exercise_is_reachable_by_voice_and_plays(hosted, manifest):
-    matcher = UtteranceMatcher(load_model("en-US"))
+    matcher = matcher_for("en-US")
     for exercise_id, entry in manifest.items():
-        match = matcher.match(f"play {entry['synonyms'][0]}")
-        assert match and match.slots["exercise"][1] == exercise_id, exercise_id
+        match = matcher.match(f"play {entry['synonyms'][0]}", strict=True)
+        assert match.value("exercise") == exercise_id, exercise_id
         conversation = Conversation()
-        reply = hosted.post(conversation.intent(match.intent, **match.slots), conversation)
+        slots = {name: (slot.text, slot.value_id) for name, slot in match.slots.items()}
+        reply = hosted.post(conversation.intent(match.intent, **slots), conversation)
         if reply.attributes.get("offer") == {"kind": "reconnect", "step": "names"}:
             reply = hosted.post(conversation.intent("AMAZON.NoIntent"), conversation)
         sources = audio_sources(reply.ssml) if reply.ssml else []
@@ -359,7 +360,7 @@ def test_console_shows_directives_and_simulates_player_events(make_app, built_da
 
     client = make_app(hosted_settings(built_data_dir, tmp_path)).test_client()
     console = ConsoleSession(lambda envelope: client.post("/alexa", json=envelope).get_json(),
-                             UtteranceMatcher(load_model("en-US")))
+                             matcher_for("en-US"))
     printed = console.say("play five minute cyclic sighing")
     assert any("[AudioPlayer.Play REPLACE_ALL] url=https://" in row and "offset=0ms" in row for row in printed)
     console.audio_event("started")

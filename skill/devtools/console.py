@@ -11,11 +11,15 @@ import requests
 
 from skill.devtools.envelopes import SKILL_ID, Conversation
 from skill.speech import plain_text
-from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.understanding.matcher import Match, Matcher, matcher_for
+from skill.understanding.normalise import normalise
+from skill.understanding.source import LOCALES
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
+LAUNCH_PHRASES = ("open", "launch", "start")
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
+Each line shows the intent the NLU stand-in chose and how sure it was (--strict: exact samples only).
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
 (AudioPlayer events for the last Play directive), /quit."""
 
@@ -52,8 +56,9 @@ class Player:
 @dataclass
 class ConsoleSession:
     transport: Transport
-    matcher: UtteranceMatcher
+    matcher: Matcher
     locale: str = "en-US"
+    strict: bool = False  # exact sample matching only; by default the nearest sample above a confidence floor
     skill_id: str = SKILL_ID
     user_id: str = CONSOLE_USER
     player: Player = field(default_factory=Player)
@@ -66,20 +71,17 @@ class ConsoleSession:
         self.conversation = Conversation(user_id=self.user_id, locale=self.locale, skill_id=self.skill_id)
 
     def say(self, text: str) -> list[str]:
-        """One typed line in, the lines to print out."""
-        if self.matcher.is_launch(text):
-            envelope = self.conversation.launch()
-        else:
-            match = self.matcher.match(text)
-            name = match.intent if match else "AMAZON.FallbackIntent"
-            envelope = self.conversation.intent(name, **(match.slots if match else {}))
-            if not match:
-                return [f"(no sample matched; sending {name})", *self._send(envelope)]
-            if match.slots:
-                shown = ", ".join(f"{k}={v[0]!r}" + (f"->{v[1]}" if v[1] else "") for k, v in match.slots.items())
-                return [f"({name}: {shown})", *self._send(envelope)]
-            return [f"({name})", *self._send(envelope)]
-        return self._send(envelope)
+        """One typed line in, the lines to print out: first the intent chosen and its confidence."""
+        if self.is_launch(text):
+            return ["(LaunchRequest)", *self._send(self.conversation.launch())]
+        match = self.matcher.match(text, strict=self.strict)
+        slots = {name: (slot.text, slot.value_id) for name, slot in match.slots.items()}
+        return [describe(match), *self._send(self.conversation.intent(match.intent, **slots))]
+
+    def is_launch(self, text: str) -> bool:
+        spoken = normalise(text)
+        invocation = self.matcher.invocation
+        return spoken in LAUNCH_PHRASES or spoken in {f"{verb} {invocation}" for verb in (*LAUNCH_PHRASES, "ask")}
 
     def audio_event(self, kind: str, offset_ms: int | None = None) -> list[str]:
         if not self.player.token:
@@ -139,6 +141,14 @@ class ConsoleSession:
         return f"[{kind}] " + ", ".join(f"{k}={v}" for k, v in directive.items() if k != "type")
 
 
+def describe(match: Match) -> str:
+    """"(StrategyIntent 0.87: topic='a rut'->rough_patch)": the intent sent, how sure, and its slots."""
+    shown = ", ".join(f"{name}={slot.text!r}" + (f"->{slot.value_id}" if slot.value_id else "")
+                      for name, slot in match.slots.items())
+    nothing = " (nothing close enough)" if match.is_fallback and match.confidence == 0 else ""
+    return f"({match.intent} {match.confidence:.2f}{': ' + shown if shown else ''}{nothing})"
+
+
 def run(session: ConsoleSession, lines: TextIO, out: TextIO, interactive: bool) -> int:
     print(HELP, file=out)
     while True:
@@ -183,11 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     port = os.environ.get("RECHARGE_PORT", "5000")
     parser = argparse.ArgumentParser(prog="recharge-console", description=__doc__)
     parser.add_argument("--url", default=f"http://{host}:{port}/alexa", help="the skill endpoint")
-    parser.add_argument("--locale", default="en-US")
+    parser.add_argument("--locale", choices=LOCALES, default="en-US")
+    parser.add_argument("--strict", action="store_true", help="exact sample matching only, no NLU stand-in")
     parser.add_argument("--skill-id", default=os.environ.get("RECHARGE_SKILL_ID") or SKILL_ID)
     args = parser.parse_args(argv)
-    session = ConsoleSession(http_transport(args.url), UtteranceMatcher(load_model("en-US")),
-                             locale=args.locale, skill_id=args.skill_id)
+    session = ConsoleSession(http_transport(args.url), matcher_for(args.locale),
+                             locale=args.locale, skill_id=args.skill_id, strict=args.strict)
     return run(session, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
 
