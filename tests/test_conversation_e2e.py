@@ -110,7 +110,6 @@ def test_an_expired_session_mid_check_in_starts_afresh_kindly(talker):
     ("AnswerFrequencyIntent", {"frequency": ("maybe", "not_a_code")}),
     ("AnswerFrequencyIntent", {}),
     ("WorkloadAnswerIntent", {"holder": ("me", "me")}),  # the wrong kind of answer for this question
-    ("AMAZON.YesIntent", {}),
     ("AMAZON.FallbackIntent", {}),
     ("MadeUpIntent", {}),
 ])

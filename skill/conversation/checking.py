@@ -99,6 +99,10 @@ def answer(event: Event, state: State, port: Port) -> Reply:
     code = answer_code(check.questionnaire.scale, event)
     if code is None and _unsure_about_safety(check, event):
         return unsure_about_safety(event, state, port)
+    if code is None and event.name == "AMAZON.YesIntent" and check.questionnaire.scale is FREQUENCY and not check.misses:
+        again = replace(check, misses=1)  # "yes" to "how often...?": it happens; ask how often (once)
+        return ask(line("questionnaire.how_often"), line(FREQUENCY.hint), reprompt=check_prompt(again)), replace(
+            state, flow=again)
     return carry_on(event, check.kind, questionnaire.answer(check.questionnaire, check.as_dict(), code), state, port)
 
 

@@ -7,9 +7,9 @@ from types import MappingProxyType
 from skill.conversation import checking, idle, playing, reading
 from skill.conversation.events import Event, Slot
 from skill.conversation.port import Port
-from skill.conversation.shared import Reply, Table, leaving, make_offer, safety_reply
+from skill.conversation.shared import Reply, Table, make_offer, resume, safety_reply
 from skill.conversation.state import State
-from skill.turn import Offer, line
+from skill.turn import Offer, ask, line
 from skill.understanding.understand import SAFETY, understand
 
 # Requests free text may lead to, answered as if asked for; checks are offered, not started (see offer_check).
@@ -45,9 +45,11 @@ def understood(event: Event, state: State, port: Port) -> Reply | None:
 
 
 def offer_check(kind: str, state: State) -> Reply:
-    lead, left = leaving(state)
+    """Offered, not started; mid-check, a kind word and back to the question (no check is dropped for another)."""
     support = (line("share.support"),) if kind in WITH_SUPPORT else ()
-    return make_offer(left, (*lead, line("share.lead"), *support), Offer("check", kind))
+    if state.check:
+        return ask(line("share.thanks"), *support, *resume(state)), state
+    return make_offer(state, (line("share.lead"), *support), Offer("check", kind))
 
 
 def not_routed(event: Event, state: State, port: Port) -> Reply | None:
