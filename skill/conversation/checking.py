@@ -11,7 +11,7 @@ from skill.conversation.shared import Handler, Reply, Table, check_prompt, leavi
 from skill.conversation.state import QUESTIONNAIRES, Check, State
 from skill.turn import Line, Offer, ask, line, tell
 from skill.focused import FOCUSED
-from skill.understanding import answers
+from skill.understanding import answers as own_words
 from skill.questionnaire import FREQUENCY, FREQUENCY_AS_YES_NO, HOLDER, YES_NO, Answers, Questionnaire, Scale, Step
 
 SUPPORT = Offer("support", "help_lines")
@@ -77,11 +77,11 @@ def answer_code(scale: Scale, event: Event) -> str | None:
 
 def _in_own_words(scale: Scale, heard: str) -> str | None:
     if scale is FREQUENCY:
-        return answers.frequency(heard)
+        return own_words.frequency(heard)
     if scale is HOLDER:
-        return answers.holder(heard)
-    said = answers.yes_no(heard)
-    return said if said is not None else FREQUENCY_AS_YES_NO.get(answers.frequency(heard) or "")
+        return own_words.holder(heard)
+    said = own_words.yes_no(heard)
+    return said if said is not None else FREQUENCY_AS_YES_NO.get(own_words.frequency(heard) or "")
 
 
 def enough_answered(q: Questionnaire, answers: Answers) -> bool:
@@ -99,7 +99,8 @@ def answer(event: Event, state: State, port: Port) -> Reply:
     code = answer_code(check.questionnaire.scale, event)
     if code is None and _unsure_about_safety(check, event):
         return unsure_about_safety(event, state, port)
-    if code is None and event.name == "AMAZON.YesIntent" and check.questionnaire.scale is FREQUENCY and not check.misses:
+    if code is None and event.name == "AMAZON.YesIntent" and check.questionnaire.scale is FREQUENCY \
+            and not check.misses:
         again = replace(check, misses=1)  # "yes" to "how often...?": it happens; ask how often (once)
         return ask(line("questionnaire.how_often"), line(FREQUENCY.hint), reprompt=check_prompt(again)), replace(
             state, flow=again)
@@ -120,7 +121,7 @@ def _asks_about_safety(check: Check) -> bool:
 
 
 def _unsure_about_safety(check: Check, event: Event) -> bool:
-    return _asks_about_safety(check) and answers.unsure(event.heard_text())
+    return _asks_about_safety(check) and own_words.unsure(event.heard_text())
 
 
 def unsure_about_safety(event: Event, state: State, port: Port) -> Reply:

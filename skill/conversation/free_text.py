@@ -33,9 +33,10 @@ def understood(event: Event, state: State, port: Port) -> Reply | None:
         return safety_reply(event, state)
     if match.intent in checking.START_INTENTS:
         return offer_check(checking.START_INTENTS[match.intent], state)
-    handler = ROUTES.get(match.intent)
-    if handler is None:
+    if match.intent not in ROUTES:
         return not_routed(event, state, port)
+    # mid-check, the check's own answer to a request comes first (help is about answering the question)
+    handler = (checking.TABLE if state.check else ROUTES).get(match.intent) or ROUTES[match.intent]
     slots = MappingProxyType({name: Slot(slot.text, slot.value_id) for name, slot in match.slots.items()})
     reply = handler(replace(event, name=match.intent, slots=slots), state, port)
     if reply is None:

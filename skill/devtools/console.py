@@ -17,7 +17,7 @@ from skill.understanding.source import LOCALES
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
-LAUNCH_PHRASES = ("open", "launch", "start")
+LAUNCH_WORDS = ("open", "launch")  # alone, or before the invocation name (as are "start" and "ask")
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
 Each line shows the intent the NLU stand-in chose and how sure it was (--strict: exact samples only).
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
@@ -81,7 +81,7 @@ class ConsoleSession:
     def is_launch(self, text: str) -> bool:
         spoken = normalise(text)
         invocation = self.matcher.invocation
-        return spoken in LAUNCH_PHRASES or spoken in {f"{verb} {invocation}" for verb in (*LAUNCH_PHRASES, "ask")}
+        return spoken in LAUNCH_WORDS or spoken in {f"{verb} {invocation}" for verb in (*LAUNCH_WORDS, "start", "ask")}
 
     def audio_event(self, kind: str, offset_ms: int | None = None) -> list[str]:
         if not self.player.token:
