@@ -5,6 +5,7 @@ import argparse
 import logging
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
@@ -80,6 +81,14 @@ def first_range_only(environ: dict) -> None:
         environ["HTTP_RANGE"] = f"{unit}={spec.split(',')[0].strip()}"
 
 
+def warm_up_in_background() -> threading.Thread:
+    """Builds the NLU stand-in's indexes (seconds each) before the first free text needs one, inside Alexa's 8 s."""
+    from skill.understanding.matcher import warm_up
+    thread = threading.Thread(target=warm_up, name="understanding-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_missing_audio(settings: Settings) -> None:
     """Runs the audio build as its own process (the skill never imports build code); it skips what exists."""
     command = [sys.executable, "-m", "audio.build", "--out", str(settings.audio_dir)]
@@ -108,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"recharge: configuration error: {error}", file=sys.stderr)
         return 2
+    warm_up_in_background()
     app.run(host=settings.host, port=settings.port, threaded=True)
     return 0
 

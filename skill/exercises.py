@@ -14,7 +14,7 @@ import yaml
 
 from audio.catalogue import EXERCISES_DIR as SCRIPTS_DIR
 from audio.catalogue import CatalogueError, load_exercise
-from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS, delivery
+from audio.contract import MANIFEST, POSTURES, SSML_AUDIO_LIMIT_MS, SUITS, delivery
 from audio.timeline import TimelineError, resolve
 from skill.speech import fetchable
 
@@ -60,10 +60,17 @@ class Exercise:
     timeline: tuple[Cue, ...]
     segments: tuple[Segment, ...] = ()
     spoken_title: str = ""  # the title as it reads inside a sentence ("a short body scan"); from the build when given
+    posture: str = "either"  # sitting, lying or either (audio/contract.py POSTURES)
+    suits: str = "any"  # any or bedtime
 
     def __post_init__(self) -> None:
         if not self.spoken_title:
             object.__setattr__(self, "spoken_title", in_sentence(self.title))
+
+    @property
+    def for_bedtime(self) -> bool:
+        """Fine to do lying down at night: made for bedtime, or done lying down."""
+        return self.suits == "bedtime" or self.posture == "lying"
 
     @property
     def version(self) -> str:
@@ -143,6 +150,11 @@ class Catalogue:
         return sorted({e.kind for e in self.exercises})
 
 
+def _known(value: Any, allowed: tuple[str, ...], default: str) -> str:
+    """A manifest from an older build may lack posture or suits: read as the tolerant default."""
+    return value if value in allowed else default
+
+
 def _exercise(entry: dict[str, Any]) -> Exercise:
     return Exercise(
         id=entry["id"],
@@ -164,6 +176,8 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
             for s in entry.get("segments", ())
         ),
         spoken_title=str(entry.get("spoken_title") or ""),
+        posture=_known(entry.get("posture"), POSTURES, "either"),
+        suits=_known(entry.get("suits"), SUITS, "any"),
     )
 
 
@@ -196,6 +210,7 @@ def _script_exercise(path: Path) -> Exercise:
         synonyms=tuple(s.lower() for s in script.synonyms), needs=script.needs,
         duration_ms=resolved.duration_ms, file="", sha256=SCRIPT_VERSION,
         delivery=delivery(resolved.duration_ms), timeline=cues, spoken_title=script.spoken_title,
+        posture=_known(script.posture, POSTURES, "either"), suits=_known(script.suits, SUITS, "any"),
     )
 
 

@@ -6,7 +6,7 @@ import json
 import random
 from typing import Any, Iterator
 
-from skill.devtools.utterances import load_model
+from skill.understanding.matcher import load_model
 from tests.envelopes import Conversation
 
 AWKWARD_TEXT = (

@@ -1,20 +1,21 @@
-"""The console holds a conversation with a running server, matching phrases with the model's samples."""
+"""The console holds a conversation with a running server, choosing intents with the NLU stand-in."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 from skill.devtools.console import ConsoleSession, http_transport, run
-from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.understanding.matcher import Matcher, matcher_for
 from tests.talk import text
 
 
 @pytest.fixture
-def matcher() -> UtteranceMatcher:
-    return UtteranceMatcher(load_model("en-US"))
+def matcher() -> Matcher:
+    return matcher_for("en-US")
 
 
 @pytest.fixture
@@ -33,17 +34,34 @@ def test_launch_help_stop_over_real_http(live_url, matcher):
     assert run(session, script, out, interactive=False) == 0
     transcript = out.getvalue()
     assert "Alexa: " in transcript
-    assert "(AMAZON.HelpIntent)" in transcript
+    assert "(AMAZON.HelpIntent 1.00)" in transcript
     assert "not a substitute for professional help" in transcript
-    assert "(AMAZON.StopIntent)" in transcript
-    assert transcript.index("(session ended)") > transcript.index("(AMAZON.StopIntent)")
+    assert "(AMAZON.StopIntent " in transcript
+    assert transcript.index("(session ended)") > transcript.index("(AMAZON.StopIntent ")
 
 
 def test_unmatched_phrase_goes_to_fallback(live_url, matcher):
     session = ConsoleSession(http_transport(live_url), matcher)
     printed = session.say("purple elephants dancing")
-    assert printed[0] == "(no sample matched; sending AMAZON.FallbackIntent)"
+    assert printed[0] == "(AMAZON.FallbackIntent 0.00 (nothing close enough))"
     assert printed[1].startswith("Alexa: ")
+
+
+def test_a_phrase_no_sample_holds_reaches_its_intent_with_the_confidence_shown(app, matcher):
+    client = app.test_client()
+    session = ConsoleSession(lambda envelope: client.post("/alexa", json=envelope).get_json(), matcher)
+    phrase = "can you tell me about ruts please"
+    assert matcher.match(phrase, strict=True).is_fallback
+    printed = session.say(phrase)
+    assert printed[0].startswith("(StrategyIntent 0.") and "->rough_patch" in printed[0]
+    assert "Alexa: " in printed[1]
+
+
+def test_strict_mode_keeps_exact_matching(app, matcher):
+    client = app.test_client()
+    session = ConsoleSession(lambda envelope: client.post("/alexa", json=envelope).get_json(), matcher, strict=True)
+    assert session.say("can you tell me about ruts please")[0].startswith("(AMAZON.FallbackIntent 0.00")
+    assert session.say("what can you do")[0] == "(AMAZON.HelpIntent 1.00)"
 
 
 def test_server_refusal_is_reported_not_raised(matcher):
@@ -87,7 +105,7 @@ def test_person_command_switches_the_speaking_voice_within_the_session(app, matc
     assert len({envelope["session"]["sessionId"] for envelope in seen}) == 1
     transcript = out.getvalue()
     assert "(speaking as person amzn1.ask.person.CONSOLEA)" in transcript
-    assert "(BothOfUsHistoryIntent)" in transcript
+    assert re.search(r"\(BothOfUsHistoryIntent \d\.\d\d", transcript)
     assert transcript.index(text("together.you_first")) < transcript.index(text("together.needs_voices"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio.slot_type import exercise_slot_type
-from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.understanding.matcher import load_model, matcher_for
 from skill.exercises import load_catalogue
 from skill.playback import menu_picks
 from tests.conftest import Talker, hosted_settings
@@ -59,12 +59,13 @@ def test_the_model_slot_type_is_generated_from_the_exercise_scripts():
 
 
 def test_every_built_exercise_is_reachable_by_voice_and_plays(hosted, manifest):
-    matcher = UtteranceMatcher(load_model("en-US"))
+    matcher = matcher_for("en-US")
     for exercise_id, entry in manifest.items():
-        match = matcher.match(f"play {entry['synonyms'][0]}")
-        assert match and match.slots["exercise"][1] == exercise_id, exercise_id
+        match = matcher.match(f"play {entry['synonyms'][0]}", strict=True)
+        assert match.value("exercise") == exercise_id, exercise_id
         conversation = Conversation()
-        reply = hosted.post(conversation.intent(match.intent, **match.slots), conversation)
+        slots = {name: (slot.text, slot.value_id) for name, slot in match.slots.items()}
+        reply = hosted.post(conversation.intent(match.intent, **slots), conversation)
         if reply.attributes.get("offer") == {"kind": "reconnect", "step": "names"}:
             reply = hosted.post(conversation.intent("AMAZON.NoIntent"), conversation)
         sources = audio_sources(reply.ssml) if reply.ssml else []
@@ -138,16 +139,16 @@ def test_the_menu_is_short_and_more_names_every_exercise_with_lengths(hosted, bu
 
 def test_every_name_the_menus_suggest_works_said_on_its_own(hosted, built_data_dir):
     """Through the console's matcher and the interaction model, then the skill: a bare name plays that exercise."""
-    matcher = UtteranceMatcher(load_model("en-US"))
+    matcher = matcher_for("en-US")
     catalogue = load_catalogue(built_data_dir / "audio")
     suggested = [e for chosen in menu_picks(catalogue).values() for e in chosen]
     assert len(suggested) >= 3
     for exercise in catalogue.exercises:
         match = matcher.match(exercise.spoken_title)
         assert match and match.intent == "PlayExerciseIntent", (exercise.spoken_title, match)
-        heard, value_id = match.slots["exercise"]
+        value_id = match.value("exercise")
         assert value_id == exercise.id, (exercise.spoken_title, match)
-        reply = hosted.post(Conversation().intent(match.intent, exercise=(heard, value_id)))
+        reply = hosted.post(Conversation().intent(match.intent, exercise=(match.slots["exercise"].text, value_id)))
         assert not said(reply, "exercise.unknown") and (reply.directives or audio_sources(reply.ssml)
                                                         or exercise.id == "reconnect-2min"), exercise.id
 
@@ -385,7 +386,7 @@ def test_console_shows_directives_and_simulates_player_events(make_app, built_da
 
     client = make_app(hosted_settings(built_data_dir, tmp_path)).test_client()
     console = ConsoleSession(lambda envelope: client.post("/alexa", json=envelope).get_json(),
-                             UtteranceMatcher(load_model("en-US")))
+                             matcher_for("en-US"))
     printed = console.say("play five minute cyclic sighing")
     assert any("[AudioPlayer.Play REPLACE_ALL] url=https://" in row and "offset=0ms" in row for row in printed)
     console.audio_event("started")
@@ -435,13 +436,14 @@ def test_every_exercise_can_be_spoken_whole_within_alexas_limits(unhosted, manif
 @pytest.mark.parametrize("phrase", ["continue", "yes", "go on"])
 def test_continue_yes_and_go_on_continue_the_same_spoken_exercise(unhosted, manifest, phrase):
     """Typed as a person would say them (the console's matcher on the interaction model), in a spoken exercise's pause."""
-    matcher = UtteranceMatcher(load_model("en-US"))
+    matcher = matcher_for("en-US")
     session = Session(unhosted)
     first = matcher.match("play five minute cyclic sighing")
-    reply = session.say(first.intent, "play five minute cyclic sighing", **first.slots)
+    reply = session.say(first.intent, "play five minute cyclic sighing",
+                        **{name: (slot.text, slot.value_id) for name, slot in first.slots.items()})
     assert said(reply, "exercise.spoken_continue") and reply.attributes["flow_exercise"]["id"] == "cyclic-sighing-5min"
     match = matcher.match(phrase)
-    reply = session.say(match.intent, phrase, **match.slots)
+    reply = session.say(match.intent, phrase, **{name: (slot.text, slot.value_id) for name, slot in match.slots.items()})
     script = [cue["text"] for cue in manifest["cyclic-sighing-5min"]["timeline"] if cue["type"] == "speech"]
     assert script[-1] in reply.speech and not said(reply, "exercise.spoken_intro", title="box breathing")
     assert "flow_exercise" not in reply.attributes and not reply.directives

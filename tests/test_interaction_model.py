@@ -13,7 +13,8 @@ from skill.speech import CONTENT_DIR, DEFAULT_LOCALE, load_content_file, locale_
 from skill.understanding.build_models import COMMAND, MAX_SAMPLE_CHARS, MAX_SAMPLES_PER_INTENT, build_model, render
 from skill.understanding.normalise import normalise
 from skill.understanding.source import LOCALES as SOURCE_LOCALES, load_source
-from skill.devtools.utterances import MODELS_DIR, load_model
+from skill.understanding.matcher import load_model
+from skill.understanding.source import MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_FILES = sorted(MODELS_DIR.glob("*-*.json"))

@@ -130,6 +130,7 @@ def test_after_the_safety_answer_nothing_of_the_check_in_is_stored(make_app):
     ("en-GB", ["Samaritans", "one one six, one two three", "Refuge", "nine nine nine"], "nine one one"),
     ("en-CA", ["nine eight eight", "nine one one"], "Hotline"),
     ("en-AU", ["Lifeline", "thirteen eleven fourteen", "seven three seven, seven three two", "triple zero"], "nine one one"),
+    ("en-IN", ["Tele-MANAS", "one four four one six", "Women Helpline", "one one two"], "nine one one"),
 ])
 def test_resources_are_the_locales_own(talker, locale, words, absent):
     from tests.envelopes import Conversation
@@ -147,3 +148,29 @@ def test_safety_is_never_logged(talker, caplog):
     Session(talker).say("SafetyIntent")
     assert "hurt" not in caplog.text and "safety" not in caplog.text.lower()
     assert "intent=private" in caplog.text
+
+
+# Every way to a safety answer, end to end: the intent, harm words in any slot, a no to feeling safe,
+# and a yes to the help lines offered after "I'm not sure" whether one feels safe.
+ROOTS_SAFE = {"flow": {"kind": "roots", "at": 1, "answers": ["yes"], "misses": 0}}
+SAFETY_PATHS = {
+    "intent": ({}, "SafetyIntent", {}),
+    "harm in free text": ({}, "ShareFeelingIntent", {"feeling": "my boyfriend chokes me"}),
+    "harm in an answer slot": ({"flow": {"kind": "workload", "at": 0, "answers": [], "misses": 0}},
+                               "WorkloadAnswerIntent", {"holder": "my wife threatens me"}),
+    "harm in the names": ({}, "CoupleNamesIntent", {"first_name": "he hits me", "second_name": "sam"}),
+    "no to feeling safe": (ROOTS_SAFE, "AMAZON.NoIntent", {}),
+    "yes to help lines after not sure": ({"offer": {"kind": "support", "about": "help_lines"}}, "AMAZON.YesIntent", {}),
+}
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-AU", "en-IN"])
+@pytest.mark.parametrize("path", SAFETY_PATHS)
+def test_every_safety_answer_carries_the_locales_own_help_lines(talker, locale, path):
+    from tests.envelopes import Conversation
+    attributes, intent, slots = SAFETY_PATHS[path]
+    conversation = Conversation(locale=locale)
+    conversation.attributes = dict(attributes)
+    reply = Session(talker, conversation).say(intent, **slots)
+    assert safety.help_lines(locale) in reply.speech.replace("&#x27;", "'").replace("&apos;", "'")
+    assert safety.help_lines("en-US") not in reply.speech

@@ -22,8 +22,10 @@ from skill.conversation.shared import (
 from skill.conversation.state import QUESTIONNAIRES, Check, State
 from skill.turn import Line, Offer, ask, line, tell
 from skill.focused import FOCUSED
+from skill.understanding import answers as own_words
 from skill.questionnaire import FREQUENCY, FREQUENCY_AS_YES_NO, HOLDER, YES_NO, Answers, Questionnaire, Scale, Step
 
+SUPPORT = Offer("support", "help_lines")
 START_INTENTS = {"CheckInIntent": "checkin", "BodyCheckIntent": "body", "BothOfUsCheckIntent": "both",
                  "BurnoutOrIncompatibilityIntent": "roots", "WorkloadCheckIntent": "workload"}
 
@@ -31,6 +33,8 @@ START_INTENTS = {"CheckInIntent": "checkin", "BodyCheckIntent": "body", "BothOfU
 def _finish(kind: str, answers: Answers, port: Port) -> tuple[tuple[Line, ...], Offer]:
     """After the last answer: the check-in is scored and saved (past ones are spoken only when asked); a focused check summarised."""
     if kind in FOCUSED:
+        if not enough_answered(QUESTIONNAIRES[kind], answers):
+            return (line("checkin.result.too_few"),), Offer("check", kind)
         summary = FOCUSED[kind][1](answers)
         return summary.lines, summary.offer
     result = checkin.score(answers)
@@ -85,28 +89,33 @@ def start_named(event: Event, state: State, port: Port) -> Reply:
 
 
 def answer_code(scale: Scale, event: Event) -> str | None:
-    """The answer as a code of the active scale, or None when it does not fit (then it is treated as misheard)."""
+    """The answer as a code of the active scale, or None when it does not fit (then it is treated as misheard).
+    Whatever arrives is read in the person's own words: a resolved slot value, else what was heard."""
     if event.name in ("AMAZON.YesIntent", "AMAZON.NoIntent"):
         if scale is YES_NO:
             return "yes" if event.name == "AMAZON.YesIntent" else "no"
         # "No" to "how often do you ...?" means never; "yes" says nothing about how often.
         return "never" if scale is FREQUENCY and event.name == "AMAZON.NoIntent" else None
-    if event.name == "AnswerFrequencyIntent":
-        code = _slot_code(event, "frequency", FREQUENCY)
-        if scale is YES_NO:
-            return FREQUENCY_AS_YES_NO.get(code or "")
-        return code if scale is FREQUENCY else None
-    if event.name == "WorkloadAnswerIntent" and scale is HOLDER:
-        return _slot_code(event, "holder", HOLDER)
-    return None
+    for slot in event.slots.values():
+        if slot.value_id in scale.codes:
+            return slot.value_id
+        if scale is YES_NO and slot.value_id in FREQUENCY_AS_YES_NO:
+            return FREQUENCY_AS_YES_NO[slot.value_id]
+    return _in_own_words(scale, event.heard_text())
 
 
-def _slot_code(event: Event, name: str, scale: Scale) -> str | None:
-    slot = event.slot(name)
-    if slot.value_id in scale.codes:
-        return slot.value_id
-    heard = (slot.heard or "").strip().lower().replace(" ", "_")
-    return heard if heard in scale.codes else None
+def _in_own_words(scale: Scale, heard: str) -> str | None:
+    if scale is FREQUENCY:
+        return own_words.frequency(heard)
+    if scale is HOLDER:
+        return own_words.holder(heard)
+    said = own_words.yes_no(heard)
+    return said if said is not None else FREQUENCY_AS_YES_NO.get(own_words.frequency(heard) or "")
+
+
+def enough_answered(q: Questionnaire, answers: Answers) -> bool:
+    """A focused check says something only when at least half its questions were answered (skips are not "no")."""
+    return 2 * sum(a is not None for a in answers) >= q.length
 
 
 def _check(state: State) -> Check:
@@ -117,7 +126,42 @@ def _check(state: State) -> Check:
 def answer(event: Event, state: State, port: Port) -> Reply:
     check = _check(state)
     code = answer_code(check.questionnaire.scale, event)
+    if code is None and _unsure_about_safety(check, event):
+        return unsure_about_safety(event, state, port)
+    if code is None and event.name == "AMAZON.YesIntent" and check.questionnaire.scale is FREQUENCY \
+            and not check.misses:
+        again = replace(check, misses=1)  # "yes" to "how often...?": it happens; ask how often (once)
+        return ask(line("questionnaire.how_often"), line(FREQUENCY.hint), reprompt=check_prompt(again)), replace(
+            state, flow=again)
     return carry_on(event, check.kind, questionnaire.answer(check.questionnaire, check.as_dict(), code), state, port)
+
+
+def answer_in_words(event: Event, state: State, port: Port) -> Reply | None:
+    """Free text while a question waits ("I think {all the time honestly}"): an answer if it reads as one,
+    else None, and the free text is understood as a request (free_text.py)."""
+    check = _check(state)
+    if answer_code(check.questionnaire.scale, event) is None and not _unsure_about_safety(check, event):
+        return None
+    return answer(event, state, port)
+
+
+def _asks_about_safety(check: Check) -> bool:
+    return check.questionnaire.questions[check.at].alarm is not None
+
+
+def _unsure_about_safety(check: Check, event: Event) -> bool:
+    return _asks_about_safety(check) and own_words.unsure(event.heard_text())
+
+
+def unsure_about_safety(event: Event, state: State, port: Port) -> Reply:
+    """"I'm not sure" whether one feels safe: the questions stop, and help lines are offered, not forced."""
+    return make_offer(replace(state, flow=None), (line("roots.unsure_safe"),), SUPPORT)
+
+
+def dont_know(event: Event, state: State, port: Port) -> Reply:
+    if _asks_about_safety(_check(state)):
+        return unsure_about_safety(event, state, port)
+    return _step(questionnaire.dont_know)(event, state, port)
 
 
 def _step(action: Callable[[Questionnaire, dict[str, Any]], Step]) -> Handler:
@@ -155,7 +199,8 @@ TABLE: Table = {
     "AMAZON.NoIntent": answer,
     "SkipIntent": _step(questionnaire.skip),
     "AMAZON.NextIntent": _step(questionnaire.skip),
-    "DontKnowIntent": _step(questionnaire.dont_know),
+    "DontKnowIntent": dont_know,
+    "ShareFeelingIntent": answer_in_words,
     "AMAZON.RepeatIntent": _step(questionnaire.repeat),
     "TellMeMoreIntent": _step(questionnaire.repeat),
     "AMAZON.FallbackIntent": _step(questionnaire.misheard),

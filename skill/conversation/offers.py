@@ -62,13 +62,14 @@ def all_exercises(offer: Offer, event: Event, state: State, port: Port) -> Reply
 
 def reconnect_yes(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     """To "shall we use your names?": ask for them. To "did that feel good?": glad, see you tomorrow."""
-    if offer.target == "names":
-        return ask(line("reconnect.tell_names"), reprompt=line("reconnect.tell_names")), state
+    if offer.target in ("names", "naming"):
+        return ask(line("reconnect.tell_names"), reprompt=line("reconnect.tell_names")), replace(
+            state, offer=replace(playing.NAMING))
     return tell(line("reconnect.feedback_good"), line("reconnect.tomorrow")), state
 
 
 def reconnect_no(offer: Offer, event: Event, state: State, port: Port) -> Reply:
-    if offer.target == "names":
+    if offer.target in ("names", "naming"):
         return playing.start_reconnect(state, port, None, ask_names=False)
     return tell(line("reconnect.feedback_hard"), line("reconnect.tomorrow")), state
 
@@ -122,6 +123,15 @@ def share_side_by_side(offer: Offer, event: Event, state: State, port: Port) -> 
     return ask(*together.side_by_side(now), MENU), state
 
 
+def help_lines(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    """The locale's help lines, asked for; nothing of the moment is kept."""
+    return ask(line("safety.resources"), line("support.any_time"), MENU), replace(state, flow=None)
+
+
+def no_help_lines(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    return ask(line("support.declined"), MENU), state
+
+
 @dataclass(frozen=True)
 class Kind:
     yes: Answer
@@ -134,10 +144,11 @@ KINDS: Mapping[str, Kind] = {
     "check": Kind(yes=start_check, no=declined),  # target: a check kind
     "delete_data": Kind(yes=delete, no=keep),  # target: "all" (the speaker's) or "account" (everyone's)
     "play": Kind(yes=play_offered, no=declined),  # target: an exercise id
-    "reconnect": Kind(yes=reconnect_yes, no=reconnect_no),  # target: "names" or "feedback"
+    "reconnect": Kind(yes=reconnect_yes, no=reconnect_no),  # target: "names", "naming" or "feedback"
     "speaker": Kind(yes=holder, no=partner),  # "is this the account holder?"; target: what to carry on with
     "together": Kind(yes=share_side_by_side, no=declined),  # target: "both"
     "exercises": Kind(yes=all_exercises, no=declined),  # target: "all" (after the short menu: "say more")
+    "support": Kind(yes=help_lines, no=no_help_lines),  # target: "help_lines"
 }
 
 

@@ -11,6 +11,7 @@ from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, p
 from skill.conversation.state import Spoken, State
 from skill.turn import Offer, ask, line, silent
 from skill.exercises import Exercise
+from skill.understanding.answers import clean_name
 from skill.playback import (
     FEEDBACK,
     RECONNECT_ID,
@@ -37,6 +38,9 @@ NOT_APPLICABLE = {
     "AMAZON.ShuffleOnIntent": "shuffle", "AMAZON.ShuffleOffIntent": "shuffle",
 }
 ASK_NAMES = Offer("reconnect", "names")
+NAMING = Offer("reconnect", "naming")  # "say our names are...": waiting for the names themselves
+NAME_QUESTIONS = (ASK_NAMES, NAMING)  # while one of these is pending, "X and Y" is the couple's names
+BEDTIME_NEEDS = frozenset({"sleep"})  # "sleep" and "wind down" are one need in the EXERCISE_NEED slot type
 
 
 def play(exercise: Exercise, event: Event, state: State, port: Port, want_controls: bool = False) -> Reply:
@@ -54,6 +58,9 @@ def play(exercise: Exercise, event: Event, state: State, port: Port, want_contro
 def for_need(need: str | None, event: Event, state: State, port: Port) -> Reply:
     catalogue = port.catalogue
     pool = [e for e in catalogue.for_need(need or "") if e.fits_in_speech and e.id != RECONNECT_ID]
+    if need in BEDTIME_NEEDS:  # sleep, wind down: only what can be done lying down at night
+        pool = [e for e in pool if e.for_bedtime] or [
+            e for e in catalogue.exercises if e.for_bedtime and e.fits_in_speech and e.id != RECONNECT_ID] or pool
     chosen = catalogue.closest_length(PREFERRED_MINUTES, pool) if pool else None
     if chosen is None:
         return menu(state, port)
@@ -139,6 +146,13 @@ def not_applicable(event: Event, state: State, port: Port) -> Reply:
     return not_applicable_turn(NOT_APPLICABLE[event.name]), state
 
 
+def not_understood(event: Event, state: State, port: Port) -> Reply | None:
+    """Misheard during an exercise: what can be said now (a pending offer is the global fallback's to re-ask)."""
+    if state.offer is not None:
+        return None
+    return ask(line("fallback.in_playing"), reprompt=line("fallback.in_playing")), state
+
+
 TABLE: Table = {
     "AMAZON.ResumeIntent": go_on,
     "AMAZON.NextIntent": go_on,
@@ -153,6 +167,7 @@ TABLE: Table = {
     "AMAZON.StartOverIntent": restart,
     "AMAZON.RepeatIntent": restart,
     **{name: not_applicable for name in NOT_APPLICABLE},
+    "AMAZON.FallbackIntent": not_understood,
 }
 
 
@@ -241,10 +256,9 @@ def resume(event: Event, state: State, port: Port) -> Reply:
 
 
 def _names_from(event: Event) -> Names | None:
-    one, two = event.slot("first_name").heard, event.slot("second_name").heard
-    if one and two and one.strip() and two.strip():
-        return Names(one.strip().title(), two.strip().title())
-    return None
+    """Both first names, checked for being names (no "I", no "can't", no sentences)."""
+    one, two = clean_name(event.slot("first_name").heard), clean_name(event.slot("second_name").heard)
+    return Names(one, two) if one and two else None
 
 
 def start_reconnect(state: State, port: Port, names: Names | None, ask_names: bool = True) -> Reply:
@@ -264,9 +278,12 @@ def reconnect(event: Event, state: State, port: Port) -> Reply:
 
 
 def couple_names(event: Event, state: State, port: Port) -> Reply:
+    """Only while the names question is pending (free_text.couple_names sees to that)."""
     names = _names_from(event)
     if names is None:
-        return ask(line("reconnect.names_not_caught"), reprompt=line("reconnect.names_not_caught")), state
+        both = event.slot("first_name").filled and event.slot("second_name").filled
+        said = "reconnect.names_not_names" if both else "reconnect.names_not_caught"
+        return ask(line(said), reprompt=line(said)), replace(state, offer=replace(NAMING))
     return start_reconnect(state, port, names)
 
 

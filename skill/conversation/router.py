@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
 from skill import safety
-from skill.conversation import checking, idle, offers, playing, reading
+from skill.conversation import checking, free_text, idle, offers, playing, reading
 from skill.conversation.events import EVENT_PREFIXES, FALLBACK, LAUNCH, Event
 from skill.conversation.port import Port
 from skill.conversation.shared import Handler, Reply, Table, safety_reply
@@ -18,8 +18,9 @@ SafetyNet = Callable[[Event, State], Reply | None]
 
 
 def safety_net(event: Event, state: State) -> Reply | None:
-    """Before anything, in any state: the safety intent itself, or crisis words in anything heard."""
-    if event.name == SAFETY_INTENT or safety.is_alarming(event.heard_text(), event.locale):
+    """Before anything, in any state: the safety intent itself, or crisis words in any slot value heard."""
+    heard = {name: slot.heard for name, slot in event.slots.items()}
+    if event.name == SAFETY_INTENT or safety.scan_slots({**heard, " all": event.heard_text()}, event.locale):
         return safety_reply(event, state)
     return None
 
@@ -62,7 +63,8 @@ def build_router() -> Router:
         safety=safety_net,
         controls=playing.CONTROLS,
         states={"checking": checking.TABLE, "reading": reading.TABLE, "playing": playing.TABLE, "idle": {}},
-        everywhere={**idle.TABLE, **offers.TABLE, **checking.START, **reading.START, **playing.START},
+        everywhere={**idle.TABLE, **offers.TABLE, **checking.START, **reading.START, **playing.START,
+                    **free_text.TABLE},
         fallback=idle.not_understood,
     )
 

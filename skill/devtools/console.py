@@ -14,12 +14,16 @@ import requests
 
 from skill.devtools.envelopes import SKILL_ID, Conversation
 from skill.speech import plain_text
-from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.understanding.matcher import Match, Matcher, matcher_for
+from skill.understanding.normalise import normalise
+from skill.understanding.source import LOCALES
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
 AUDIO_SRC = re.compile(r'<audio src="([^"]+)"')
+LAUNCH_WORDS = ("open", "launch")  # alone, or before the invocation name (as are "start" and "ask")
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
+Each line shows the intent the NLU stand-in chose and how sure it was (--strict: exact samples only).
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
 (AudioPlayer events for the last Play directive), /person ID (a recognised voice speaks from now on;
 /person alone: a voice Alexa does not recognise), /quit."""
@@ -65,8 +69,9 @@ class Player:
 @dataclass
 class ConsoleSession:
     transport: Transport
-    matcher: UtteranceMatcher
+    matcher: Matcher
     locale: str = "en-US"
+    strict: bool = False  # exact sample matching only; by default the nearest sample above a confidence floor
     skill_id: str = SKILL_ID
     user_id: str = CONSOLE_USER
     person_id: str | None = None
@@ -86,20 +91,17 @@ class ConsoleSession:
         return [f"(speaking as person {person_id})" if person_id else "(speaking as an unrecognised voice)"]
 
     def say(self, text: str) -> list[str]:
-        """One typed line in, the lines to print out."""
-        if self.matcher.is_launch(text):
-            envelope = self.conversation.launch()
-        else:
-            match = self.matcher.match(text)
-            name = match.intent if match else "AMAZON.FallbackIntent"
-            envelope = self.conversation.intent(name, **(match.slots if match else {}))
-            if not match:
-                return [f"(no sample matched; sending {name})", *self._send(envelope)]
-            if match.slots:
-                shown = ", ".join(f"{k}={v[0]!r}" + (f"->{v[1]}" if v[1] else "") for k, v in match.slots.items())
-                return [f"({name}: {shown})", *self._send(envelope)]
-            return [f"({name})", *self._send(envelope)]
-        return self._send(envelope)
+        """One typed line in, the lines to print out: first the intent chosen and its confidence."""
+        if self.is_launch(text):
+            return ["(LaunchRequest)", *self._send(self.conversation.launch())]
+        match = self.matcher.match(text, strict=self.strict)
+        slots = {name: (slot.text, slot.value_id) for name, slot in match.slots.items()}
+        return [describe(match), *self._send(self.conversation.intent(match.intent, **slots))]
+
+    def is_launch(self, text: str) -> bool:
+        spoken = normalise(text)
+        invocation = self.matcher.invocation
+        return spoken in LAUNCH_WORDS or spoken in {f"{verb} {invocation}" for verb in (*LAUNCH_WORDS, "start", "ask")}
 
     def audio_event(self, kind: str, offset_ms: int | None = None) -> list[str]:
         if not self.player.token:
@@ -158,6 +160,14 @@ class ConsoleSession:
         if kind == "AudioPlayer.Stop":
             self.player.activity = "STOPPED"
         return f"[{kind}] " + ", ".join(f"{k}={v}" for k, v in directive.items() if k != "type")
+
+
+def describe(match: Match) -> str:
+    """"(StrategyIntent 0.87: topic='a rut'->rough_patch)": the intent sent, how sure, and its slots."""
+    shown = ", ".join(f"{name}={slot.text!r}" + (f"->{slot.value_id}" if slot.value_id else "")
+                      for name, slot in match.slots.items())
+    nothing = " (nothing close enough)" if match.is_fallback and match.confidence == 0 else ""
+    return f"({match.intent} {match.confidence:.2f}{': ' + shown if shown else ''}{nothing})"
 
 
 def run(session: ConsoleSession, lines: TextIO, out: TextIO, interactive: bool) -> int:
@@ -228,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="recharge-console", description=f"{__doc__} It talks to {url}.")
     parser.add_argument("--url", default=url,
                         help="the skill endpoint it posts to (default: %(default)s, from RECHARGE_HOST and RECHARGE_PORT)")
-    parser.add_argument("--locale", default="en-US")
+    parser.add_argument("--locale", choices=LOCALES, default="en-US")
+    parser.add_argument("--strict", action="store_true", help="exact sample matching only, no NLU stand-in")
     parser.add_argument("--skill-id", default=os.environ.get("RECHARGE_SKILL_ID") or SKILL_ID)
     parser.add_argument("--person", metavar="ID", default=None,
                         help="speak as a recognised voice profile (context.System.person.personId); /person switches")
@@ -237,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    session = ConsoleSession(http_transport(args.url), UtteranceMatcher(load_model("en-US")),
-                             locale=args.locale, skill_id=args.skill_id, person_id=args.person)
+    session = ConsoleSession(http_transport(args.url), matcher_for(args.locale),
+                             locale=args.locale, skill_id=args.skill_id, person_id=args.person, strict=args.strict)
     return run(session, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
 

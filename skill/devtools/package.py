@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from skill.alexa.settings import data_dir_from_env
-from skill.devtools.utterances import MODELS_DIR
+from skill.understanding.source import MODELS_DIR
 
 
 def build_package(out: Path, endpoint: str, models_dir: Path = MODELS_DIR) -> Path:

@@ -71,13 +71,24 @@ def frequency(text: object) -> str | None:
 
 
 def yes_no(text: object) -> str | None:
-    """"I guess" -> yes, "not really" -> no; None when unclear (ask again rather than guess)."""
-    return _find(text, YES_NO_PHRASES)
+    """"I guess" -> yes, "not really" -> no; None when unclear (ask again rather than guess): "not sure" is no yes."""
+    return None if unsure(text) else _find(text, YES_NO_PHRASES)
 
 
 def holder(text: object) -> str | None:
     """"mostly me" -> me, "we both do" -> both, "nobody really" -> neither, "him" -> partner."""
     return _find(text, HOLDER_PHRASES)
+
+
+UNSURE_PHRASES: tuple[tuple[str, str], ...] = tuple((p, "unsure") for p in sorted((
+    "not sure", "im not sure", "unsure", "i dont know", "dont know", "dunno", "no idea", "hard to say",
+    "i cant say", "cant say", "i cant tell", "not certain", "maybe", "sometimes yes sometimes no", "depends",
+    "it depends", "i wonder", "im not certain", "who knows", "hard to tell", "i really dont know"), key=lambda p: -len(p)))
+
+
+def unsure(text: object) -> bool:
+    """"I'm not sure", "I don't know", "maybe": the person cannot say (asked gently, never counted as yes or no)."""
+    return _find(text, UNSURE_PHRASES) is not None
 
 
 _NAME = re.compile(r"^[a-z][a-z']{0,23}$")

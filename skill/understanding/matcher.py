@@ -273,3 +273,9 @@ def matcher_for(locale: str | None) -> Matcher:
     """One index per locale, built on first use and cached for the life of the process."""
     chosen = locale if locale in LOCALES else "en-US"
     return Matcher(load_model(chosen), local_phrases(chosen))
+
+
+def warm_up(locales: Iterable[str] = LOCALES) -> None:
+    """Builds every locale's index now (a server does this at start, so no request waits for it)."""
+    for locale in locales:
+        matcher_for(locale)

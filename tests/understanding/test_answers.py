@@ -23,6 +23,16 @@ def test_yes_no(said, value):
     assert answers.yes_no(said) == value
 
 
+@pytest.mark.parametrize("said, unsure", [
+    ("I'm not sure", True), ("I don't know", True), ("maybe", True), ("hard to say", True), ("no idea", True),
+    ("yes", False), ("not really", False), ("sure", False), ("", False),
+])
+def test_unsure_is_never_read_as_yes(said, unsure):
+    assert answers.unsure(said) is unsure
+    if unsure:
+        assert answers.yes_no(said) is None
+
+
 @pytest.mark.parametrize("said, value", [
     ("mostly me", "me"), ("him", "partner"), ("we both do", "both"), ("nobody really", "neither"),
     ("my wife", "partner"), ("I guess", None),
