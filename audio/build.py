@@ -185,15 +185,14 @@ def phases_json(ex: Exercise, resolved: Resolved) -> str:
 
 def _segment(out: Path, stem: str, mastered: Any, seg: Any) -> dict[str, Any]:
     """Cut a turn from the mastered PCM and encode it on its own (it is played on its own)."""
-    from audio.codec import decode
+    from audio.codec import decode_mp3
     from audio.mix import db_to_gain, true_peak_db
 
     name = f"{stem}.seg{seg.index}.mp3"
     part = mastered[seg.start_ms * SAMPLES_PER_MS: seg.end_ms * SAMPLES_PER_MS]
     with temp_file(out, name) as tmp:
         for _ in range(MASTERING.attempts):  # encoding can raise a peak; lower the part until it holds
-            encode_mp3(part, tmp)
-            over = true_peak_db(decode(tmp)) - MASTERING.max_true_peak_db
+            over = true_peak_db(decode_mp3(encode_mp3(part, tmp))) - MASTERING.max_true_peak_db
             if over <= 0:
                 break
             part = part * db_to_gain(-over - 0.3)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audio.codec import SAMPLE_RATE, SAMPLES_PER_MS, decode, encode_mp3, from_segment, pydub_segment
+from audio.codec import SAMPLE_RATE, SAMPLES_PER_MS, decode_mp3, encode_mp3, from_segment, pydub_segment
 from audio.mastering import BED, MASTERING, TONES, TP_HALF_TAPS, Bed, Mastering
 from audio.timeline import Placed
 
@@ -212,8 +212,7 @@ def master_and_encode(mix: np.ndarray, path: Path, m: Mastering = MASTERING) -> 
     source_lufs = loudness(mix)
     for attempt in range(m.attempts):
         mastered = master(mix, target, ceiling, m, source_lufs)
-        encode_mp3(mastered, path)
-        decoded = decode(path)
+        decoded = decode_mp3(encode_mp3(mastered, path))
         lufs, peak = loudness(decoded), true_peak_db(decoded)
         if abs(lufs - m.target_lufs) <= m.lufs_tolerance and peak <= m.max_true_peak_db:
             return mastered, decoded
