@@ -21,6 +21,7 @@ class Mastering:
     limiter_hold_ms: int = 8
     oversample: int = 4
     attempts: int = 4
+    peak_margin_db: float = 1.0  # below the true-peak limit, where a stretch the encoder pushed over is put
 
 
 @dataclass(frozen=True)
