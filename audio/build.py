@@ -26,6 +26,10 @@ from audio.timeline import (MAX_SILENCE_MS, MAX_TAIL_MS, SILENCE_FLOOR_DB, SILEN
                             TimelineError, check_listening, check_pace, clock, phases, resolve, segments)
 
 log = logging.getLogger("audio.build")
+# The build runs its own worker threads; OpenBLAS's threads (numpy's small matrix products in the true-peak
+# meter) only spin against them, at ten times the CPU, so it gets one unless the caller chose otherwise.
+# Set before numpy is first imported (this module imports it lazily).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 BUILD_FORMAT = "build-v3"  # v3: LAME in-process, our own LAME info frame, no ID3 tag
 PACED_ENGINES = ("offline",)  # voices whose speed the build sets, so their pace is checked

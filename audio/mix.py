@@ -102,7 +102,7 @@ def _interpolator(oversample: int, half: int = TP_HALF_TAPS) -> np.ndarray:
     n = np.arange(-half + 1, half + 1)
     fracs = np.arange(1, oversample) / oversample
     t = n[None, :] - fracs[:, None]
-    return (np.sinc(t) * np.kaiser(2 * half, 5.0)[None, :]).T  # (taps, phases)
+    return np.ascontiguousarray((np.sinc(t) * np.kaiser(2 * half, 5.0)[None, :]).T, np.float32)  # (taps, phases)
 
 
 def true_peak_envelope(x: np.ndarray, floor: float = 0.0, m: Mastering = MASTERING) -> np.ndarray:
@@ -122,7 +122,7 @@ def true_peak_envelope(x: np.ndarray, floor: float = 0.0, m: Mastering = MASTERI
     if candidates.size == 0:
         return env
     windows = x[candidates[:, None] + np.arange(-half + 1, half + 1)[None, :]]
-    between = np.abs(windows.astype(np.float32) @ taps.astype(np.float32)).max(axis=1)
+    between = np.abs(windows.astype(np.float32, copy=False) @ taps).max(axis=1)
     env[candidates] = np.maximum(env[candidates], between)
     return env
 
