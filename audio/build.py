@@ -107,13 +107,16 @@ def synthesise(spec: EngineSpec, out: Path, job: CueJob) -> str:
 
 
 def _sounds(job: MixJob) -> dict[int, Any]:
+    """Each sound event's PCM: a cue repeated across the timeline is loaded and prepared once."""
     from audio.mix import prepare_cue, tone
 
     cache = CueCache(job.out)
-    return {
-        i: prepare_cue(cache.load(job.cue_keys[i])) if e.kind == "speech" else tone(e.tone)
-        for i, e in enumerate(job.exercise.events) if e.kind != "pause"
-    }
+    cues: dict[str, Any] = {}
+    for key in job.cue_keys:
+        if key and key not in cues:
+            cues[key] = prepare_cue(cache.load(key))
+    return {i: cues[job.cue_keys[i]] if e.kind == "speech" else tone(e.tone)
+            for i, e in enumerate(job.exercise.events) if e.kind != "pause"}
 
 
 def _place(job: MixJob, by_event: dict[int, Any]) -> Resolved:

@@ -106,7 +106,10 @@ def mp3_bytes(pcm: np.ndarray) -> bytes:
     encoder.set_out_sample_rate(SAMPLE_RATE)
     encoder.set_channels(1)
     encoder.set_quality(LAME_QUALITY)
-    audio = bytes(encoder.encode(pcm16(pcm)) + encoder.flush())
+    try:
+        audio = bytes(encoder.encode(pcm16(pcm)) + encoder.flush())
+    except (RuntimeError, ValueError) as exc:
+        raise CodecError(f"LAME could not encode: {exc}") from exc
     if len(audio) % FRAME_BYTES:
         raise CodecError(f"LAME wrote {len(audio)} bytes, not whole {FRAME_BYTES}-byte frames")
     return info_frame(pcm.size, len(audio) // FRAME_BYTES) + audio
