@@ -7,7 +7,6 @@ import logging
 import math
 import os
 import sys
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -27,8 +26,12 @@ from audio.timeline import (MAX_SILENCE_MS, MAX_TAIL_MS, SILENCE_FLOOR_DB, SILEN
                             TimelineError, check_listening, check_pace, clock, phases, resolve, segments)
 
 log = logging.getLogger("audio.build")
+# The build runs its own worker threads; OpenBLAS's threads (numpy's small matrix products in the true-peak
+# meter) only spin against them, at ten times the CPU, so it gets one unless the caller chose otherwise.
+# Set before numpy is first imported (this module imports it lazily).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-BUILD_FORMAT = "build-v2"
+BUILD_FORMAT = "build-v3"  # v3: LAME in-process, our own LAME info frame, no ID3 tag
 PACED_ENGINES = ("offline",)  # voices whose speed the build sets, so their pace is checked
 
 
@@ -91,24 +94,10 @@ def plan(exercise: Exercise, info: EngineInfo, out: Path) -> MixJob:
     return MixJob(exercise, keys, info, build_key, out)
 
 
-_local = threading.local()
-
-
-def _engine(spec: EngineSpec):
-    """The process's engine on the main thread; one of its own on each worker thread (the neural
-    voice keeps per-call state, so threads do not share one)."""
-    if threading.current_thread() is threading.main_thread():
-        return make_engine(spec)
-    engines = _local.__dict__.setdefault("engines", {})
-    if spec not in engines:
-        engines[spec] = make_engine.__wrapped__(spec)
-    return engines[spec]
-
-
 def synthesise(spec: EngineSpec, out: Path, job: CueJob) -> str:
     """Worker: one cue through the engine into the cache."""
     try:
-        pcm = _engine(spec).synthesize(job.text, job.count)
+        pcm = make_engine(spec).synthesize(job.text, job.count)
     except SynthesisError as exc:
         raise SynthesisError(f"{job.where}: cue {job.text[:60]!r}: {exc}") from None
     if pcm.size == 0:
@@ -118,26 +107,35 @@ def synthesise(spec: EngineSpec, out: Path, job: CueJob) -> str:
 
 
 def _sounds(job: MixJob) -> dict[int, Any]:
+    """Each sound event's PCM: a cue repeated across the timeline is loaded and prepared once."""
     from audio.mix import prepare_cue, tone
 
     cache = CueCache(job.out)
-    return {
-        i: prepare_cue(cache.load(job.cue_keys[i])) if e.kind == "speech" else tone(e.tone)
-        for i, e in enumerate(job.exercise.events) if e.kind != "pause"
-    }
+    cues: dict[str, Any] = {}
+    for key in job.cue_keys:
+        if key and key not in cues:
+            cues[key] = prepare_cue(cache.load(key))
+    return {i: cues[job.cue_keys[i]] if e.kind == "speech" else tone(e.tone)
+            for i, e in enumerate(job.exercise.events) if e.kind != "pause"}
 
 
 def _place(job: MixJob, by_event: dict[int, Any]) -> Resolved:
     return resolve(job.exercise, {i: math.ceil(pcm.size / SAMPLES_PER_MS) for i, pcm in by_event.items()})
 
 
-def check_fit(jobs: list[MixJob]) -> None:
+Prepared = tuple[dict[int, Any], Resolved]
+
+
+def check_fit(jobs: list[MixJob]) -> list[Prepared]:
     """Every script must fit its clock with this engine's cue lengths and leave no dead air a listener
-    would take for a dropout; report all problems at once, naming each file and time."""
-    problems = []
+    would take for a dropout; report all problems at once, naming each file and time. Returns each job's
+    sounds and resolved timeline, for its mix."""
+    problems, prepared = [], []
     for job in jobs:
         try:
-            resolved = _place(job, _sounds(job))
+            by_event = _sounds(job)
+            resolved = _place(job, by_event)
+            prepared.append((by_event, resolved))
             problems += check_listening(job.exercise, resolved)
             if job.info.name in PACED_ENGINES:
                 problems += check_pace(job.exercise, resolved)
@@ -145,16 +143,16 @@ def check_fit(jobs: list[MixJob]) -> None:
             problems.append(str(exc))
     if problems:
         raise TimelineError("\n  ".join(["the timeline does not fit:", *problems]))
+    return prepared
 
 
-def mix(job: MixJob) -> dict[str, Any]:
-    """Worker: place, master and encode one exercise; stage its files; return its manifest entry."""
+def mix(job: MixJob, prepared: Prepared) -> dict[str, Any]:
+    """Worker: master and encode one placed exercise; stage its files; return its manifest entry."""
     from audio.listening import longest_silence
     from audio.mix import master_and_encode, render
 
     ex, out = job.exercise, job.out
-    by_event = _sounds(job)
-    resolved = _place(job, by_event)
+    by_event, resolved = prepared
     placed = resolved.placed
     ordered = [by_event[i] for i, e in enumerate(ex.events) if e.kind != "pause"]
     stage = stage_dir(out)
@@ -185,15 +183,14 @@ def phases_json(ex: Exercise, resolved: Resolved) -> str:
 
 def _segment(out: Path, stem: str, mastered: Any, seg: Any) -> dict[str, Any]:
     """Cut a turn from the mastered PCM and encode it on its own (it is played on its own)."""
-    from audio.codec import decode
+    from audio.codec import decode_mp3
     from audio.mix import db_to_gain, true_peak_db
 
     name = f"{stem}.seg{seg.index}.mp3"
     part = mastered[seg.start_ms * SAMPLES_PER_MS: seg.end_ms * SAMPLES_PER_MS]
     with temp_file(out, name) as tmp:
         for _ in range(MASTERING.attempts):  # encoding can raise a peak; lower the part until it holds
-            encode_mp3(part, tmp)
-            over = true_peak_db(decode(tmp)) - MASTERING.max_true_peak_db
+            over = true_peak_db(decode_mp3(encode_mp3(part, tmp))) - MASTERING.max_true_peak_db
             if over <= 0:
                 break
             part = part * db_to_gain(-over - 0.3)
@@ -228,8 +225,8 @@ def _entry(job: MixJob, resolved: Resolved, stem: str, sha: str) -> dict[str, An
 
 
 class Runner:
-    """Runs tasks inline (--jobs 1) or on worker threads: the heavy parts (the neural voice, numpy, ffmpeg)
-    run outside the GIL, start in no time, and die with the build if it is killed."""
+    """Runs tasks inline (--jobs 1) or on worker threads: the heavy parts (the neural voice, numpy, LAME,
+    the MP3 decoder) run outside the GIL, start in no time, and die with the build if it is killed."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -323,10 +320,11 @@ def build(options: Options) -> Report:
     clean_tmp(out)
     missing, cues_reused = _missing_cues(to_mix, CueCache(out), options.force)
     log.info("%d exercise(s) to build, %d cue(s) to synthesise", len(to_mix), len(missing))
+    missing.sort(key=lambda c: -len(c.text))  # longest first, so the two workers finish together
     with Runner(options.jobs) as runner:
         runner.map(synthesise, [(spec, out, c) for c in missing], "synthesise", "cue")
-        check_fit(to_mix)
-        built = runner.map(mix, [(j,) for j in to_mix], "mix", "exercise")
+        mixes = sorted(zip(to_mix, check_fit(to_mix)), key=lambda jp: -jp[1][1].duration_ms)
+        built = runner.map(mix, mixes, "mix", "exercise")
     rebuilt = {j.exercise.id for j in to_mix}
     entries = {ex.id: old[ex.id] for ex in catalogue if ex.id in old}
     entries.update({entry["id"]: entry for entry in built})

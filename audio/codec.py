@@ -1,4 +1,4 @@
-"""PCM and MP3 plumbing: the pip-shipped ffmpeg, decoding to float32, and MP3 frame-header facts."""
+"""PCM and MP3 plumbing: in-process LAME encoding with a LAME info tag, decoding to float32, MP3 frame facts."""
 from __future__ import annotations
 
 import functools
@@ -19,10 +19,16 @@ MP3_FRAME_SAMPLES = 576  # MPEG-2 layer III
 MPEG2_L3_BITRATES = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 MPEG_VERSIONS = {0b00: "MPEG-2.5", 0b10: "MPEG-2", 0b11: "MPEG-1"}
 MPEG2_RATES = (22050, 24000, 16000)
+FRAME_BYTES = 72 * MP3_BITRATE_KBPS * 1000 // SAMPLE_RATE  # 144: no padding slots at 24 kHz, 48 kbps
+SIDE_INFO_BYTES = 9  # MPEG-2 mono
+INFO_HEADER = bytes.fromhex("fff364c4")  # MPEG-2 layer III, no CRC, 48 kbps, 24 kHz, mono
+LAME_QUALITY = 3
+LAME_DELAY = 576  # LAME's encoder delay (ENCDELAY), written into the tag
+LAME_VERSION = b"LAME3.100"
 
 
 class CodecError(RuntimeError):
-    """ffmpeg could not encode or decode; the message carries ffmpeg's own words."""
+    """Audio could not be encoded or decoded; the message carries the codec's own words."""
 
 
 @functools.cache
@@ -82,12 +88,71 @@ def from_segment(segment) -> np.ndarray:
     return np.frombuffer(segment.raw_data, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def encode_mp3(pcm: np.ndarray, path: Path) -> None:
-    """One encode for the whole timeline: MPEG-2 layer III, 48 kbps, 24 kHz, mono, with the LAME tag
-    (raw PCM piped in, no intermediate WAV file)."""
-    _ffmpeg(["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0", "-c:a", "libmp3lame",
-             "-b:a", f"{MP3_BITRATE_KBPS}k", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "mp3", "-y", str(path)],
-            pcm16(pcm), f"encode {path.name}")
+def encode_mp3(pcm: np.ndarray, path: Path) -> bytes:
+    """One encode for the whole timeline, written to path; returns the file's bytes."""
+    data = mp3_bytes(pcm)
+    path.write_bytes(data)
+    return data
+
+
+def mp3_bytes(pcm: np.ndarray) -> bytes:
+    """MPEG-2 layer III, 48 kbps, 24 kHz, mono, encoded in-process by LAME (algorithm quality 3, what
+    ffmpeg's libmp3lame uses by default), behind a LAME info frame so decoders trim the priming delay."""
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(MP3_BITRATE_KBPS)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(LAME_QUALITY)
+    try:
+        audio = bytes(encoder.encode(pcm16(pcm)) + encoder.flush())
+    except (RuntimeError, ValueError) as exc:
+        raise CodecError(f"LAME could not encode: {exc}") from exc
+    if len(audio) % FRAME_BYTES:
+        raise CodecError(f"LAME wrote {len(audio)} bytes, not whole {FRAME_BYTES}-byte frames")
+    return info_frame(pcm.size, len(audio) // FRAME_BYTES) + audio
+
+
+def _crc16(data: bytes, crc: int = 0) -> int:
+    """CRC-16/ARC (polynomial 0xA001 reflected), the LAME tag's checksum."""
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def info_frame(samples: int, frames: int) -> bytes:
+    """A silent 48 kbps frame carrying the Xing "Info" (CBR) header and the LAME extension: frame and byte
+    counts, and the encoder delay and padding that decoders cut (the LAME tag layout, without the
+    seek table, which a constant-bitrate file does not need; the music CRC is left 0)."""
+    padding = frames * MP3_FRAME_SAMPLES - LAME_DELAY - samples
+    if not 0 <= padding < 4096:
+        raise CodecError(f"LAME's output does not match {samples} samples in {frames} frames")
+    total = (frames + 1) * FRAME_BYTES
+    xing = b"Info" + (0x0001 | 0x0002).to_bytes(4, "big") + frames.to_bytes(4, "big") + total.to_bytes(4, "big")
+    lame = (LAME_VERSION.ljust(9, b" ")[:9] + bytes([0x00, 0]) + bytes(8) + bytes([0, MP3_BITRATE_KBPS])
+            + ((LAME_DELAY << 12) | padding).to_bytes(3, "big") + bytes(4) + total.to_bytes(4, "big") + bytes(2))
+    head = INFO_HEADER + bytes(SIDE_INFO_BYTES) + xing + lame
+    head += _crc16(head).to_bytes(2, "big")
+    return head.ljust(FRAME_BYTES, b"\0")
+
+
+def decode_mp3(data: bytes) -> np.ndarray:
+    """MP3 bytes -> mono float32 at 24 kHz, in-process (miniaudio's dr_mp3, which, like ffmpeg, cuts the
+    delay and padding the LAME tag names, so the samples line up with the PCM that was encoded)."""
+    import miniaudio
+    import numpy as np
+
+    try:
+        decoded = miniaudio.mp3_read_f32(data)
+    except miniaudio.DecodeError as exc:
+        raise CodecError(f"could not decode the MP3: {exc}") from exc
+    if (decoded.nchannels, decoded.sample_rate) != (1, SAMPLE_RATE):
+        raise CodecError(f"decoded {decoded.nchannels} channel(s) at {decoded.sample_rate} Hz; expected mono {SAMPLE_RATE} Hz")
+    return np.frombuffer(decoded.samples, dtype=np.float32)
 
 
 @dataclass(frozen=True)

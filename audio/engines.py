@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Protocol
@@ -112,7 +113,9 @@ class FakeEngine:
 
 
 class OfflineEngine:
-    """hibari-tts: the embedded neural voice, pinned and deterministic (seed 0)."""
+    """hibari-tts: the embedded neural voice, pinned and deterministic (seed 0). One engine serves every
+    worker thread: onnxruntime sessions run concurrently, and the pure-Python G2P (which loads parts
+    lazily) takes one thread at a time, as it would under the GIL anyway."""
 
     def __init__(self, spec: EngineSpec):
         from hibari import SAMPLE_RATE as HIBARI_RATE
@@ -124,12 +127,18 @@ class OfflineEngine:
         if HIBARI_RATE != SAMPLE_RATE:
             raise SynthesisError(f"hibari-tts produces {HIBARI_RATE} Hz audio; the build needs {SAMPLE_RATE} Hz")
         self._tts = Hibari(voice=OFFLINE_VOICE)
+        self._g2p_lock = threading.Lock()
 
     def synthesize(self, text: str, count: bool = False) -> np.ndarray:
+        """What Hibari.__call__ returns (sentence by sentence, one seeded noise source), with the G2P locked."""
         import numpy as np
 
         speed = COUNT_SPEED if count else OFFLINE_SPEED
-        return np.asarray(self._tts(text, speed=speed, seed=OFFLINE_SEED), dtype=np.float32)
+        with self._g2p_lock:
+            sentences = self._tts.phonemize(text)
+        rng = np.random.default_rng(OFFLINE_SEED)
+        parts = [self._tts.from_ids(self._tts.ids(ps), speed, rng) for ps in sentences]
+        return np.concatenate(parts).astype(np.float32, copy=False) if parts else np.zeros(0, np.float32)
 
 
 class GttsEngine:
@@ -161,12 +170,21 @@ class GttsEngine:
 ENGINE_CLASSES = {"fake": FakeEngine, "offline": OfflineEngine, "gtts": GttsEngine}
 
 
+_made = threading.Lock()
+
+
 @functools.cache
+def _cached_engine(spec: EngineSpec) -> Engine:
+    return ENGINE_CLASSES[spec.name](spec)
+
+
 def make_engine(spec: EngineSpec) -> Engine:
-    """One engine per process and spec (loading the neural voice is the slow part)."""
+    """One engine per process and spec, shared by the build's worker threads (loading the neural voice is
+    the slow part, so it happens once)."""
     if spec.name not in ENGINE_CLASSES:
         raise ValueError(f"unknown engine {spec.name!r}; choose one of {', '.join(ENGINES)}")
-    return ENGINE_CLASSES[spec.name](spec)
+    with _made:
+        return _cached_engine(spec)
 
 
 def probe_gtts(locale: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:

@@ -21,6 +21,8 @@ class Mastering:
     limiter_hold_ms: int = 8
     oversample: int = 4
     attempts: int = 4
+    peak_margin_db: float = 0.5  # below the true-peak limit, where a stretch the encoder pushed over is put
+    codec_hold_ms: int = 24  # ... lowered over at least one 576-sample granule (its pre-echo spreads over it)
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,12 @@ def atomic_write_text(path: Path, text: str, out: Path) -> None:
 
 @functools.lru_cache(maxsize=4096)
 def cue_key(text: str, info: EngineInfo, count: bool = False) -> str:
-    """Every input that changes a cue's audio: text, engine, voice, speed, locale, engine version."""
-    from audio.engines import COUNT_SPEED
+    """Every input that changes a cue's audio: text, engine, voice, speed, locale, engine version, seed."""
+    from audio.engines import COUNT_SPEED, OFFLINE_SEED
 
     extra = {"count_speed": COUNT_SPEED} if count else {}
-    return digest({"format": CUE_FORMAT, "text": text, "engine": asdict(info), **extra})
+    seed = {"seed": OFFLINE_SEED} if info.name == "offline" else {}
+    return digest({"format": CUE_FORMAT, "text": text, "engine": asdict(info), **extra, **seed})
 
 
 class CueCache:

@@ -56,3 +56,15 @@ def test_offline_voice_speaks_the_body_scan_calmly_without_dead_air(tmp_path: Pa
     assert 100 <= statistics.median(pace) <= 140 and max(pace) <= 160, pace
     assert longest_silence(decode(out / entry["file"]))[1] <= 20_000
     assert tail(entry["timeline"], entry["duration_ms"]) <= 5000
+
+
+def test_worker_threads_share_one_voice_and_get_the_same_audio():
+    """--jobs 2 runs the voice on two threads at once: each cue must come out exactly as it does alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = make_engine(EngineSpec("offline"))
+    texts = ["Breathe in slowly.", "And let it go.", "Notice your feet on the floor.", "Two."]
+    alone = [engine.synthesize(t, count=t == "Two.") for t in texts]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda t: engine.synthesize(t, count=t == "Two."), texts * 2))
+    assert all(np.array_equal(a, b) for a, b in zip(alone * 2, together))
