@@ -11,6 +11,7 @@ from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from skill.settings import Settings, SettingsError, load_settings
+from skill.web import blueprint as web_pages
 from skill.wiring import build_endpoint
 
 log = logging.getLogger("recharge")
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     wiring = build_endpoint(settings, **overrides)
     app.extensions["recharge"] = wiring
+    app.register_blueprint(web_pages)
 
     @app.post("/alexa")
     def alexa() -> Response:

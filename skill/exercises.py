@@ -47,6 +47,10 @@ class Exercise:
     delivery: str
     timeline: tuple[Cue, ...]
     segments: tuple[Segment, ...] = ()
+    captions: str | None = None
+    transcript: str | None = None
+    phases: str | None = None
+    posture: str | None = None
 
     @property
     def version(self) -> str:
@@ -133,7 +137,17 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
             Segment(s["file"], int(s["start_ms"]), int(s["duration_ms"]), s.get("speaker"))
             for s in entry.get("segments", ())
         ),
+        captions=_optional_text(entry, "captions"),
+        transcript=_optional_text(entry, "transcript"),
+        phases=_optional_text(entry, "phases"),
+        posture=_optional_text(entry, "posture"),
     )
+
+
+def _optional_text(entry: dict[str, Any], name: str) -> str | None:
+    """A manifest field older builds may lack; anything but a non-empty string reads as absent."""
+    value = entry.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def load_catalogue(audio_dir: Path) -> Catalogue:
