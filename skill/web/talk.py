@@ -62,9 +62,10 @@ def _matcher() -> UtteranceMatcher:
 
 
 def understand(text: str) -> Understood:
-    """Typed words -> an intent, as the console does it; crisis words win over any other match."""
+    """Typed words -> an intent, as the console does it; crisis words anywhere in the text win over any match."""
     if safety.is_alarming(text):
         return Understood(SAFETY)
+    text = text[:MAX_TEXT_CHARS]
     matcher = _matcher()
     if matcher.is_launch(text):
         return Understood(LAUNCH)
@@ -78,7 +79,7 @@ def understand(text: str) -> Understood:
 def converse(text: str, state: TalkState, locale: str, *, services: Any = None,
              rng: random.Random | None = None) -> tuple[tuple[str, ...], TalkState, tuple[Action, ...]]:
     """One typed line through the skill's conversation; what it says back, the next state, what to play."""
-    understood = understand(text[:MAX_TEXT_CHARS])
+    understood = understand(text)
     event = Event(name=understood.intent, slots=understood.slots, locale=locale, new_session=not state.open,
                   player=Player(), has_session=True, audio_player_supported=True)
     attributes = dict(state.attributes) if state.open else {}
