@@ -38,18 +38,22 @@ if (audio.readyState >= 1) seek(); else audio.addEventListener('loadedmetadata',
 """
 
 PLAY_AND_WATCH = """
-const [from, seconds, done] = arguments;
+const [from, until, done] = arguments;
 const audio = document.getElementById('player');
 const breath = document.getElementById('breath');
 const switches = [];
-let playing = false;
+let playing = false, finished = false;
+function finish(extra) {
+  if (finished) return;
+  finished = true; audio.pause(); done(Object.assign({switches, reached: audio.currentTime}, extra || {}));
+}
 audio.addEventListener('playing', () => { playing = true; }, {once: true});
 new MutationObserver(() => playing && switches.push({time: audio.currentTime, phase: breath.dataset.phase}))
   .observe(breath, {attributes: true, attributeFilter: ['data-phase']});
+audio.addEventListener('timeupdate', () => { if (audio.currentTime >= until) finish(); });
 audio.addEventListener('seeked', () => {
-  audio.play().then(() => setTimeout(() => { audio.pause(); done({switches, played: audio.currentTime - from}); },
-                                      seconds * 1000),
-                    (error) => done({error: String(error)}));
+  audio.play().catch((error) => finish({error: String(error)}));
+  setTimeout(finish, 25000);
 }, {once: true});
 audio.pause();
 audio.currentTime = from;
@@ -83,14 +87,22 @@ def record(name: str, value) -> None:
 
 
 def page_figures(browser) -> dict:
-    return browser.execute_script("""
-      const nav = performance.getEntriesByType('navigation')[0];
-      const paint = performance.getEntriesByName('first-contentful-paint')[0];
-      const bytes = performance.getEntriesByType('resource').concat([nav])
-        .filter(e => !/\\.(mp3)(\\?|$)/.test(e.name))
-        .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
-      return {first_contentful_paint_ms: paint ? Math.round(paint.startTime) : null,
-              dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd), bytes_without_audio: bytes};
+    """Bytes fetched for the page (audio aside) and its first contentful paint, from the browser's performance API."""
+    return browser.execute_async_script("""
+      const done = arguments[0];
+      const report = (paint) => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const entries = performance.getEntriesByType('resource').concat([nav]).filter(e => !/\\.mp3(\\?|$)/.test(e.name));
+        done({first_contentful_paint_ms: paint ? Math.round(paint.startTime) : null,
+              response_end_ms: Math.round(nav.responseEnd),
+              bytes_without_audio: entries.reduce((sum, e) => sum + (e.encodedBodySize || 0), 0),
+              files: entries.length});
+      };
+      new PerformanceObserver((list, observer) => {
+        const paint = list.getEntriesByName('first-contentful-paint')[0];
+        if (paint) { observer.disconnect(); report(paint); }
+      }).observe({type: 'paint', buffered: true});
+      setTimeout(() => report(null), 3000);
     """)
 
 
@@ -105,8 +117,6 @@ def test_every_page_loads_without_a_console_or_policy_error(browser, served, pat
     severe = [m for m in severe_console_messages(browser) if not (path == "/exercises/nope" and " 404 " in m)]
     assert severe == []
     if path != "/exercises/nope":
-        browser.execute_script("performance.clearResourceTimings && 0")
-        open_page(browser, served + path)
         record(f"page {path}", page_figures(browser))
 
 
@@ -132,8 +142,8 @@ def test_while_playing_each_phase_change_lands_within_100_ms_of_the_timeline(bro
     boundaries = sorted({p["start"] for p in phases} | {p["end"] for p in phases})
     inhale = next(p for p in phases if p["kind"] == "inhale")
     open_page(browser, served + "/exercises/box-breathing")
-    browser.set_script_timeout(30)
-    watched = browser.execute_async_script(PLAY_AND_WATCH, inhale["start"] - 0.6, 4.9)
+    browser.set_script_timeout(40)
+    watched = browser.execute_async_script(PLAY_AND_WATCH, inhale["start"] - 0.6, inhale["end"] + 0.3)
     assert "error" not in watched, watched
     switches = [s for s in watched["switches"] if s["phase"] != "idle"]
     assert [s["phase"] for s in switches] == ["inhale", "hold"]
@@ -188,11 +198,12 @@ def test_a_reconnect_with_names_shows_whose_turn_and_the_seconds_left(browser, s
     browser.find_element(By.ID, "name-one").send_keys("Sam")
     browser.find_element(By.ID, "name-two").send_keys("Alex")
     seen = browser.execute_async_script(SEEK, start_of["one"] + 3.2)
-    assert seen["whose"] == "Sam"
+    assert "Sam" in seen["whose"] and "Alex" not in seen["whose"]
     turn_end = start_of["two"]
     assert str(int(-(-(turn_end - (start_of["one"] + 3.2)) // 1))) in seen["seconds"]
     browser.save_screenshot(str(SCREENSHOTS / "reconnect-sam.png"))
-    assert browser.execute_async_script(SEEK, start_of["two"] + 1)["whose"] == "Alex"
+    whose = browser.execute_async_script(SEEK, start_of["two"] + 1)["whose"]
+    assert "Alex" in whose and "Sam" not in whose
     both = browser.execute_async_script(SEEK, 2.0)["whose"]
     assert "Sam" in both and "Alex" in both
 
