@@ -72,7 +72,7 @@
 
   function showPhase(t) {
     if (!breath) return;
-    var index = find(data.phases, t);
+    var index = t === 0 && !clock.playing() ? -1 : find(data.phases, t);
     var kind = index < 0 ? "idle" : data.phases[index].kind;
     breath.setAttribute("data-at", t.toFixed(3));
     if (kind !== shownPhase) {
