@@ -10,9 +10,9 @@ from pathlib import Path
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from skill.settings import Settings, SettingsError, load_settings
+from skill.alexa.settings import Settings, SettingsError, data_dir_problem, load_settings, warn_about
+from skill.alexa.wiring import build_endpoint
 from skill.web import blueprint as web_pages
-from skill.wiring import build_endpoint
 
 log = logging.getLogger("recharge")
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".txt": "text/plain; charset=utf-8",
@@ -27,7 +27,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or load_settings()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    problem = data_dir_problem(settings.data_dir)
+    if problem:
+        raise SettingsError(problem)
+    for warning in warn_about(settings):
+        log.warning("%s", warning)
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # a merge redirect would name whatever host the Host header claims
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     wiring = build_endpoint(settings, **overrides)
     app.extensions["recharge"] = wiring
@@ -42,11 +48,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     @app.get("/audio/<path:name>")
     def audio_file(name: str) -> Response:
-        if any(part.startswith(".") for part in name.split("/")) or "\\" in name:
+        if any(not part or part.startswith(".") for part in name.split("/")) or "\\" in name:
             abort(404)
         mimetype = AUDIO_TYPES.get(Path(name).suffix.lower())
         if mimetype is None:
             abort(404)
+        first_range_only(request.environ)
         return send_from_directory(settings.audio_dir.resolve(), name, mimetype=mimetype,
                                    conditional=True, etag=True, max_age=AUDIO_MAX_AGE_S)
 
@@ -67,6 +74,14 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     return app
 
 
+def first_range_only(environ: dict) -> None:
+    """Werkzeug answers several byte ranges with 416; players are served the first range instead."""
+    ranges = environ.get("HTTP_RANGE")
+    if ranges and "," in ranges:
+        unit, _, spec = ranges.partition("=")
+        environ["HTTP_RANGE"] = f"{unit}={spec.split(',')[0].strip()}"
+
+
 def build_missing_audio(settings: Settings) -> None:
     """Runs the audio build as its own process (the skill never imports build code); it skips what exists."""
     command = [sys.executable, "-m", "audio.build", "--out", str(settings.audio_dir)]
@@ -81,13 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        problem = data_dir_problem(settings.data_dir)
+        if problem:
+            raise SettingsError(problem)
     except SettingsError as error:
         print(f"recharge: configuration error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if not args.no_audio_build:
         build_missing_audio(settings)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except SettingsError as error:
+        print(f"recharge: configuration error: {error}", file=sys.stderr)
+        return 2
     app.run(host=settings.host, port=settings.port, threaded=True)
     return 0
 

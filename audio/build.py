@@ -264,7 +264,7 @@ def build(options: Options) -> Report:
 
 
 def default_out() -> Path:
-    from skill.settings import data_dir_from_env
+    from skill.alexa.settings import data_dir_from_env
 
     return data_dir_from_env() / "audio"
 

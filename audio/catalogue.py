@@ -8,8 +8,9 @@ from typing import Any
 
 import yaml
 
+from audio.contract import KINDS
+
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
-KINDS = ("regulation", "connection", "couple")
 SPEAKERS = ("one", "two", "both")
 NEEDS = ("calm", "sleep", "focus", "connect", "both")
 TONES = ("chime", "bell", "tick")

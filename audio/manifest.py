@@ -9,19 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from audio.contract import MANIFEST, SCHEMA, SSML_AUDIO_LIMIT_MS, delivery
 from audio.engines import EngineInfo
 from audio.store import atomic_write_text, file_sha256
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-SCHEMA = 1
-SSML_MAX_MS = 240_000  # longest file an SSML <audio> tag plays; longer needs AudioPlayer
+__all__ = ["MANIFEST", "SCHEMA", "SSML_AUDIO_LIMIT_MS", "delivery", "read", "intact", "write", "collect_garbage"]
 BUILT_FILE = re.compile(r"^[a-z0-9-]+\.[0-9a-f]{12}(?:\.seg\d+)?\.(?:mp3|vtt|txt)$")
-
-
-def delivery(duration_ms: int) -> str:
-    return "ssml" if duration_ms <= SSML_MAX_MS else "audio_player"
 
 
 def read(out: Path) -> dict[str, Any]:

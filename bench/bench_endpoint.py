@@ -27,7 +27,7 @@ def serve(port_queue, body: bytes, data_dir: str) -> None:
     from werkzeug.serving import make_server
 
     from app import create_app
-    from skill.settings import Settings
+    from skill.alexa.settings import Settings
 
     logging.disable(logging.WARNING)
     signed = signed_request(body)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from skill.offers import Offer
+from skill.turn import Line, Offer, line
 from skill.questionnaire import FREQUENCY, Answers, Question, Questionnaire
-from skill.turns import Line, line
 
 SIGNS: tuple[str, ...] = ("dread", "numb", "irritation", "warmth", "daydream")
 CHECKIN = Questionnaire("checkin", "checkin.intro", tuple(Question(f"checkin.question.{s}") for s in SIGNS), FREQUENCY)

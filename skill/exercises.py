@@ -6,13 +6,21 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import quote
+
+import yaml
+
+from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-SSML_AUDIO_LIMIT_MS = 240_000
+# The exercise scripts (data only): what the skill speaks when no audio build is there to read.
+SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "audio" / "exercises"
+SCRIPT_VERSION = "script000000"
+SPOKEN_MS_PER_WORD = 400
+MIN_CUE_MS = 800
+TONE_MS = 1500
 TOKEN_SEPARATOR = "@"
 
 
@@ -80,6 +88,7 @@ def parse_token(token: str | None) -> tuple[str, str] | None:
 @dataclass(frozen=True)
 class Catalogue:
     exercises: tuple[Exercise, ...] = ()
+    source: str = "none"  # "manifest" (built audio), "scripts" (spoken only) or "none"
 
     def get(self, exercise_id: str | None) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
@@ -150,27 +159,93 @@ def _optional_text(entry: dict[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def load_catalogue(audio_dir: Path) -> Catalogue:
-    """The manifest's exercises; an empty catalogue (logged) when it is missing or unreadable."""
+def _manifest_exercises(path: Path) -> tuple[Exercise, ...]:
+    """Every well-formed entry; a malformed one is dropped alone, with a log line naming it."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entries = data["exercises"]
+    if not isinstance(entries, dict):
+        raise TypeError("exercises is not a mapping")
+    exercises = []
+    for name, entry in entries.items():
+        try:
+            exercises.append(_exercise(entry))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            log.error("audio manifest %s: entry %r dropped (%s: %s)", path, str(name)[:80], type(error).__name__, error)
+    return tuple(exercises)
+
+
+def _script_cues(events: list[Any], offset_ms: int, cursor_ms: int) -> Iterator[tuple[int, Cue | None]]:
+    """Walk a script's timeline the way the build lays it out, with speech timed from its word count."""
+    for raw in events:
+        if not isinstance(raw, dict):
+            raise ValueError("timeline event is not a mapping")
+        start = max(cursor_ms, offset_ms + round(float(raw["at"]) * 1000)) if "at" in raw else cursor_ms
+        if "repeat" in raw:
+            every = round(float(raw.get("every", 0)) * 1000)
+            for cycle in range(int(raw["repeat"])):
+                cycle_start = max(cursor_ms, start + cycle * every)
+                for cursor_ms, cue in _script_cues(raw.get("events") or [], cycle_start, cycle_start):
+                    yield cursor_ms, cue
+            continue
+        if "say" in raw:
+            text = " ".join(str(raw["say"]).split())
+            end = start + max(MIN_CUE_MS, SPOKEN_MS_PER_WORD * len(text.split()))
+            cursor_ms = end
+            yield cursor_ms, Cue(start, end, "speech", text, raw.get("speaker"))
+        elif "pause" in raw:
+            cursor_ms = start + round(float(raw["pause"]) * 1000)
+            yield cursor_ms, None
+        elif "tone" in raw:
+            cursor_ms = start + TONE_MS
+            yield cursor_ms, Cue(start, cursor_ms, "tone", raw.get("caption"), raw.get("speaker"))
+
+
+def _script_exercise(path: Path) -> Exercise:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cues = tuple(cue for _, cue in _script_cues(data["timeline"], 0, 0) if cue is not None)
+    duration_ms = max([round(float(data["length"]) * 1000)] + [cue.end_ms for cue in cues])
+    return Exercise(
+        id=str(data["id"]), title=str(data["title"]), kind=str(data["kind"]), summary=str(data.get("summary", "")),
+        synonyms=tuple(str(s).lower() for s in data.get("synonyms") or ()), needs=tuple(data.get("needs") or ()),
+        duration_ms=duration_ms, file="", sha256=SCRIPT_VERSION,
+        delivery="ssml" if duration_ms <= SSML_AUDIO_LIMIT_MS else "audio_player", timeline=cues,
+    )
+
+
+def load_scripts(scripts_dir: Path = SCRIPTS_DIR) -> Catalogue:
+    """The exercises read straight from their scripts: spoken with pauses, never played."""
+    exercises = []
+    for path in sorted(scripts_dir.glob("*.yaml")):
+        try:
+            exercises.append(_script_exercise(path))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:
+            log.error("exercise script %s skipped (%s)", path.name, type(error).__name__)
+    return Catalogue(tuple(exercises), "scripts" if exercises else "none")
+
+
+def load_catalogue(audio_dir: Path, scripts_dir: Path = SCRIPTS_DIR) -> Catalogue:
+    """The manifest's exercises; without a usable manifest (logged), the scripts' spoken versions."""
     path = audio_dir / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["exercises"].values()
-        return Catalogue(tuple(_exercise(entry) for entry in entries))
+        exercises = _manifest_exercises(path)
+        if exercises:
+            return Catalogue(exercises, "manifest")
+        log.error("audio manifest %s has no usable exercise; speaking them from the scripts", path)
     except FileNotFoundError:
-        log.warning("no audio manifest at %s yet; run python -m audio.build", path)
+        log.warning("no audio manifest at %s (run python -m audio.build); exercises will be spoken, not played", path)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        log.error("audio manifest %s unreadable (%s); exercises unavailable", path, type(error).__name__)
-    return Catalogue()
+        log.error("audio manifest %s unreadable (%s); exercises will be spoken, not played", path, type(error).__name__)
+    return load_scripts(scripts_dir)
 
 
 class CatalogueSource:
     """Re-reads the manifest when a rebuild replaces it, so a running server picks up new audio."""
 
-    def __init__(self, audio_dir: Path) -> None:
+    def __init__(self, audio_dir: Path, scripts_dir: Path = SCRIPTS_DIR) -> None:
         self.audio_dir = audio_dir
+        self.scripts_dir = scripts_dir
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int] | None | str = "unread"
         self._catalogue = Catalogue()
 
     def _current_stamp(self) -> tuple[int, int] | None:
@@ -184,7 +259,7 @@ class CatalogueSource:
         stamp = self._current_stamp()
         with self._lock:
             if stamp != self._stamp:
-                self._catalogue = load_catalogue(self.audio_dir) if stamp else Catalogue()
+                self._catalogue = load_catalogue(self.audio_dir, self.scripts_dir)
                 self._stamp = stamp
             return self._catalogue
 

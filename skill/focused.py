@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from skill.offers import Offer
+from skill.turn import Line, Offer, line
 from skill.questionnaire import HOLDER, YES_NO, Answers, Question, Questionnaire
-from skill.turns import Line, line
 
 
 def _questions(prefix: str, names: tuple[str, ...], alarms: Mapping[str, str] | None = None) -> tuple[Question, ...]:

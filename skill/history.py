@@ -1,63 +1,31 @@
-"""Check-in history: scores and dates only, spoken as a comparison or a trend; without a database the skill carries on."""
+"""Check-in history rules: scores and dates only, spoken as a comparison or a trend."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Protocol, Sequence
 
 from skill.checkin import MAX_SCORE, Result
-from skill.storage import CheckinRecord, StorageError
-from skill.turns import Line, line
+from skill.turn import Line, line
 
-log = logging.getLogger(__name__)
 RECENT = 5
 # A change smaller than this on the 0..15 scale is spoken as "about the same": the check-in is not that precise.
 MEANINGFUL_CHANGE = 2
 
 
-def _store(services: Any) -> tuple[Any, str] | None:
-    database = getattr(services, "database", None)
-    key = getattr(services, "user_key", None)
-    if database is None or not key:
-        log.warning("history unavailable: %s", "no database" if database is None else "no user")
-        return None
-    return database, key
+class CheckinRecord(Protocol):
+    """A stored check-in as the rules read it (the store's record has these fields, and more)."""
 
+    @property
+    def taken_at(self) -> datetime: ...
 
-def recent(services: Any, limit: int = RECENT) -> list[CheckinRecord] | None:
-    """Newest first; None (not an empty list) when history cannot be reached, so callers can tell the two apart."""
-    store = _store(services)
-    if store is None:
-        return None
-    try:
-        return store[0].recent_checkins(store[1], limit)
-    except StorageError as error:
-        log.warning("history unavailable: %s", error)
-        return None
+    @property
+    def score(self) -> int: ...
 
+    @property
+    def max_score(self) -> int: ...
 
-def save(services: Any, result: Result) -> bool:
-    store = _store(services)
-    if store is None:
-        return False
-    try:
-        store[0].record_checkin(store[1], result.score, result.max_score, result.band)
-        return True
-    except StorageError as error:
-        log.warning("check-in not saved: %s", error)
-        return False
-
-
-def erase(services: Any) -> bool:
-    store = _store(services)
-    if store is None:
-        return False
-    try:
-        store[0].delete_user(store[1])
-        return True
-    except StorageError as error:
-        log.warning("delete my data failed: %s", error)
-        return False
+    @property
+    def band(self) -> str: ...
 
 
 def on_scale(record: CheckinRecord) -> int:

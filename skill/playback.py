@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from skill.offers import Offer
-from skill.exercises import SSML_AUDIO_LIMIT_MS, Catalogue, Cue, Exercise, audio_url, parse_token
-from skill.turns import Clip, Line, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
+from audio.contract import KINDS, SSML_AUDIO_LIMIT_MS
+from skill.turn import Clip, Line, Offer, Piece, PlayAudio, StopAudio, Turn, ask, line, silent, tell
+from skill.exercises import Catalogue, Cue, Exercise, audio_url, parse_token
 
-KIND_ORDER = ("regulation", "connection", "couple")
 SPOKEN_PART_LIMIT_MS = 200_000
 SPOKEN_PART_CHAR_LIMIT = 6_000
 
@@ -59,40 +58,45 @@ def spoken_parts(exercise: Exercise) -> list[list[Line]]:
     return [part for part in parts if part]
 
 
-def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue, session: dict,
-                  want_controls: bool = False, player_ok: bool = True) -> Turn:
+@dataclass(frozen=True)
+class Played:
+    """An exercise's turn, the offer it ends on, and the spoken part still to come (if it was split)."""
+
+    turn: Turn
+    offer: Offer | None = None
+    next_part: int | None = None
+
+
+def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
+                  want_controls: bool = False, player_ok: bool = True) -> Played:
     """Play one exercise the best way the device allows, and offer another afterwards."""
     url = host.url(exercise.file)
     if url and player_ok and (want_controls or not exercise.fits_in_speech):
-        session.pop("flow_exercise", None)
-        return Turn(
+        return Played(Turn(
             (line("exercise.player_intro", title=exercise.title),),
             end_session=True,
             directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),),
-        )
+        ))
     following = suggest_next(catalogue, exercise)
-    if following:
-        session["offer"] = Offer("play", following.id).to_session()
+    offer = Offer("play", following.id) if following else None
     outro = (line("exercise.outro_offer", next_title=following.title) if following
              else line("exercise.outro"))
     if url and exercise.fits_in_speech:
-        session.pop("flow_exercise", None)
-        return ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
-                   reprompt=outro)
-    return spoken_part_turn(exercise, 0, session, outro)
+        return Played(ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
+                          reprompt=outro), offer)
+    spoken = spoken_part_turn(exercise, 0, outro)
+    return Played(spoken.turn, offer, spoken.next_part)
 
 
-def spoken_part_turn(exercise: Exercise, index: int, session: dict, outro: Line | None = None) -> Turn:
+def spoken_part_turn(exercise: Exercise, index: int, outro: Line | None = None) -> Played:
     parts = spoken_parts(exercise)
     index = max(0, min(index, len(parts) - 1))
     opening = [line("exercise.spoken_intro", title=exercise.title)] if index == 0 else []
     if index + 1 < len(parts):
-        session["flow_exercise"] = {"id": exercise.id, "part": index + 1}
         more = line("exercise.spoken_continue")
-        return ask(*opening, *parts[index], more, reprompt=more)
-    session.pop("flow_exercise", None)
+        return Played(ask(*opening, *parts[index], more, reprompt=more), next_part=index + 1)
     closing = outro or line("exercise.outro")
-    return ask(*opening, *parts[index], closing, reprompt=closing)
+    return Played(ask(*opening, *parts[index], closing, reprompt=closing))
 
 
 def suggest_next(catalogue: Catalogue, exercise: Exercise) -> Exercise | None:
@@ -106,7 +110,7 @@ def menu_turn(catalogue: Catalogue) -> Turn:
     if not catalogue.exercises:
         return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
     pieces: list[Piece] = [line("exercise.menu_intro")]
-    for kind in sorted(catalogue.kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k)):
+    for kind in sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k)):
         pieces.append(line(f"exercise.menu_kind.{kind}"))
         pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
     question = line("exercise.menu_question")
@@ -184,9 +188,11 @@ RECONNECT_ID = "reconnect-2min"
 TURN_LINES = {"one": "reconnect.turn_one", "two": "reconnect.turn_two", "both": "reconnect.turn_both"}
 
 
-def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None, session: dict) -> Turn:
-    """The routine, named where names were given, stitched from segments or spoken from the script."""
-    session["offer"] = {"kind": "reconnect", "step": "feedback"}
+FEEDBACK = Offer("reconnect", "feedback")
+
+
+def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None) -> Turn:
+    """The routine, named where names were given, stitched from segments or spoken from the script; asks FEEDBACK."""
     question = line("reconnect.how_did_it_go")
     opening = [line("reconnect.intro_named", one=names.one, two=names.two) if names
                else line("reconnect.intro")]
@@ -216,12 +222,3 @@ def _turn_line(speaker: str, names: Names) -> Line:
     return line(TURN_LINES[speaker], one=names.one, two=names.two)
 
 
-def clip_total_ms(turn: Turn) -> int:
-    return sum(piece.duration_ms for piece in turn.say if isinstance(piece, Clip))
-
-
-__all__ = [
-    "AudioHost", "Names", "Saved", "exercise_turn", "menu_turn", "reconnect_turn", "resume_turn",
-    "restart_turn", "step_turn", "pause_turn", "not_applicable_turn", "spoken_parts", "spoken_part_turn",
-    "known_token", "clip_total_ms", "RECONNECT_ID",
-]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from skill.turns import Line, line
+from skill.turn import Line, line
 
 Answers = tuple[str | None, ...]
 

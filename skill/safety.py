@@ -8,7 +8,7 @@ from typing import Iterable
 
 import yaml
 
-from skill.turns import Turn, ask, line
+from skill.turn import Turn, ask, line
 
 PHRASES_FILE = Path(__file__).parent / "content" / "safety_phrases.yaml"
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -34,11 +34,20 @@ def phrases(path: Path = PHRASES_FILE, language: str = "en") -> frozenset[str]:
     return frozenset(found)
 
 
-def is_alarming(text: str | None, known: Iterable[str] | None = None) -> bool:
+def is_alarming(text: str | None, locale: str | None = None, known: Iterable[str] | None = None) -> bool:
+    """Asked with the request's locale; a language without its own phrases is checked with English ones."""
     if not text:
         return False
     heard = normalise(text)
-    return any(phrase in heard for phrase in (known if known is not None else phrases()))
+    return any(phrase in heard for phrase in (known if known is not None else _phrases_for(locale)))
+
+
+def _phrases_for(locale: str | None) -> frozenset[str]:
+    language = (locale or "en").split("-")[0].lower()
+    try:
+        return phrases(language=language)
+    except ValueError:
+        return phrases()
 
 
 def response() -> Turn:

@@ -14,6 +14,9 @@ import yaml
 
 CONTENT_DIR = Path(__file__).parent / "content"
 DEFAULT_LOCALE = "en-US"
+# The locales the skill ships (one interaction model each); any other request locale speaks en-US.
+SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+_BY_LOWER = {name.lower(): name for name in SUPPORTED_LOCALES}
 MESSAGE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 MAX_BREAK_MS = 10_000
 _FORMATTER = string.Formatter()
@@ -64,6 +67,13 @@ def load_content_file(path: Path) -> dict[str, Message]:
     return {message.id: message for message in _flatten(data, "", path)}
 
 
+def supported_locale(locale: object) -> str:
+    """The shipped locale a request's locale names (case and _ forgiven), else the documented fallback, en-US."""
+    if isinstance(locale, str) and len(locale) <= 32:
+        return _BY_LOWER.get(locale.replace("_", "-").lower(), DEFAULT_LOCALE)
+    return DEFAULT_LOCALE
+
+
 def locale_chain(locale: str | None) -> list[str]:
     """en-GB -> [en-GB, en, en-US]: the most specific file wins, the default fills the gaps."""
     chain: list[str] = []
@@ -77,8 +87,11 @@ def locale_chain(locale: str | None) -> list[str]:
     return chain
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4 * len(SUPPORTED_LOCALES))
 def _merged_messages(content_dir: Path, locale: str) -> Mapping[str, Message]:
+    """Only ever called with a shipped locale, so no request value reaches a file path."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ContentError(f"{locale!r} is not one of the shipped locales {SUPPORTED_LOCALES}")
     merged: dict[str, Message] = {}
     for name in reversed(locale_chain(locale)):
         path = content_dir / f"{name}.yaml"
@@ -112,8 +125,14 @@ class Phrasebook:
 
 def phrasebook(locale: str | None, rng: random.Random | None = None,
                content_dir: Path = CONTENT_DIR) -> Phrasebook:
-    chosen = locale or DEFAULT_LOCALE
+    chosen = supported_locale(locale)
     return Phrasebook(chosen, _merged_messages(content_dir, chosen), rng or random.Random())
+
+
+def preload_content(content_dir: Path = CONTENT_DIR) -> None:
+    """Parse every shipped locale (with whatever overlay files exist) once, at start-up."""
+    for locale in SUPPORTED_LOCALES:
+        _merged_messages(content_dir, locale)
 
 
 class Ssml:
@@ -141,18 +160,11 @@ class Ssml:
         self._parts.append(f'<audio src="{escape(url, {chr(34): "&quot;"})}"/>')
         return self
 
-    def extend(self, other: "Ssml") -> "Ssml":
-        self._parts.extend(other._parts)
-        return self
-
     def __bool__(self) -> bool:
         return bool(self._parts)
 
     def body(self) -> str:
         return " ".join(self._parts)
-
-    def document(self) -> str:
-        return f"<speak>{self.body()}</speak>"
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from skill.offers import Offer
-from skill.turns import Line, line
+from skill.turn import Line, Offer, line
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.envelopes import Conversation
-from skill.verification import RequestVerifier, VerifierConfig
+from skill.devtools.envelopes import Conversation
+from skill.alexa.verification import RequestVerifier, VerifierConfig
 
 TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000000000"
 DEFAULT_CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"

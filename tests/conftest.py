@@ -1,6 +1,7 @@
 """Shared fixtures: a real Flask app on a temporary data folder, and a helper to talk to it."""
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,9 +12,58 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
 
 from app import create_app
-from skill.settings import Settings
+from skill.alexa.settings import Settings
 from skill.speech import plain_text
+from tests import pgcluster
 from tests.envelopes import SKILL_ID, Conversation
+
+# RECHARGE_TEST_STORE=postgresql runs every app the tests build against a throwaway PostgreSQL database.
+TEST_STORE = os.environ.get("RECHARGE_TEST_STORE", "sqlite").strip().lower() or "sqlite"
+POSTGRES_REQUIRED = TEST_STORE == "postgresql" or os.environ.get(pgcluster.REQUIRED_ENV, "") == "1"
+
+
+# Figures tests measure (counts, not timings to assert on), printed at the end of the run.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("recharge figures")
+        for figure in FIGURES:
+            terminalreporter.write_line(figure)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: inspects the SQLite file itself; skipped when the suite runs on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if TEST_STORE == "postgresql":
+        skip = pytest.mark.skip(reason="inspects the SQLite file; RECHARGE_TEST_STORE=postgresql")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL server on loopback for the whole session; skipped (or failed, in CI) when it cannot start."""
+    try:
+        cluster = pgcluster.start_cluster()
+    except pgcluster.ClusterUnavailable as error:
+        if POSTGRES_REQUIRED:
+            pytest.fail(f"PostgreSQL is required here but could not start: {error}")
+        pytest.skip(f"PostgreSQL tests skipped: {error}")
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A fresh empty database on the session's server, dropped after the test."""
+    name = postgres_cluster.create_database()
+    yield postgres_cluster.url(name)
+    postgres_cluster.drop_database(name)
 
 
 @dataclass
@@ -107,13 +157,44 @@ def hosted_settings(built_data_dir: Path, tmp_path: Path, **changes: Any) -> Set
     return replace(base, **changes)
 
 
+@pytest.fixture(scope="session")
+def suite_postgres(postgres_cluster) -> str:
+    """One database for the whole suite's apps under RECHARGE_TEST_STORE=postgresql, emptied before each test."""
+    return postgres_cluster.url(postgres_cluster.create_database("suite"))
+
+
+def empty_postgres(url: str) -> str:
+    import psycopg
+
+    from skill.storage.base import TABLES
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        exists = connection.execute("SELECT to_regclass('checkins') IS NOT NULL").fetchone()[0]
+        if exists:
+            connection.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+    return url
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, request):
+    suite_url = empty_postgres(request.getfixturevalue("suite_postgres")) if TEST_STORE == "postgresql" else None
+    apps = []
+
     def factory(settings: Settings | None = None, **overrides: Any):
         overrides.setdefault("verifier", None)
         overrides.setdefault("rng_factory", lambda: random.Random(7))
-        return create_app(settings or dev_settings(tmp_path), **overrides)
-    return factory
+        settings = settings or dev_settings(tmp_path)
+        if suite_url and (settings.database_url or "sqlite:///").startswith("sqlite:///"):
+            settings = replace(settings, database_url=suite_url)
+        app = create_app(settings, **overrides)
+        if "database" not in overrides:
+            apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        if app.extensions["recharge"].database is not None:
+            app.extensions["recharge"].database.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from skill import checkin, questionnaire
 from skill.checkin import CHECKIN, band_for, next_step, score
-from skill.offers import Offer
+from skill.turn import Offer
 
 POINT_CODES = {0: "never", 1: "sometimes", 2: "often", 3: "almost_always"}
 

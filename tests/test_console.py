@@ -7,8 +7,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from skill.console import ConsoleSession, http_transport, run
-from skill.utterances import UtteranceMatcher, load_model
+from skill.devtools.console import ConsoleSession, http_transport, run
+from skill.devtools.utterances import UtteranceMatcher, load_model
 
 
 @pytest.fixture

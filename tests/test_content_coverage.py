@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from skill import checkin, exercise_routes, playback, strategies
-from skill.dialog import router
+from audio import contract
+from skill import checkin, playback, strategies
+from skill.conversation import playing
+from skill.conversation.router import build_router
 from skill.focused import FOCUSED
-from skill.flows import QUESTIONNAIRES
-from skill.offers import Offer
+from skill.conversation.state import QUESTIONNAIRES
+from skill.turn import Offer
 from skill.questionnaire import FREQUENCY, HOLDER, YES_NO
 from skill.speech import CONTENT_DIR, load_content_file, phrasebook
 
@@ -20,7 +22,6 @@ ROOT = Path(__file__).parents[1]
 MODEL = json.loads((ROOT / "interaction_models" / "en-US.json").read_text())["interactionModel"]["languageModel"]
 INTENTS = {intent["name"]: intent for intent in MODEL["intents"]}
 LOCALES = ["en-US", "en-GB", "en-CA", "en-AU"]
-EXERCISE_KINDS = ("regulation", "connection", "couple")
 MAIN_INTENTS = [name for name in INTENTS if not name.startswith("AMAZON.")]
 
 
@@ -36,8 +37,8 @@ def produced_ids() -> set[str]:
     for path in (ROOT / "skill").rglob("*.py"):
         ids.update(re.findall(r'line\("([a-z_]+(?:\.[a-z0-9_]+)+)"', path.read_text()))
     ids.update(playback.TURN_LINES.values())
-    ids.update(f"exercise.menu_kind.{kind}" for kind in EXERCISE_KINDS)
-    ids.update(f"player.not_applicable.{feature}" for feature in set(exercise_routes.NOT_APPLICABLE.values()))
+    ids.update(f"exercise.menu_kind.{kind}" for kind in contract.KINDS)
+    ids.update(f"player.not_applicable.{feature}" for feature in set(playing.NOT_APPLICABLE.values()))
     need_type = next(t for t in MODEL["types"] if t["name"] == "EXERCISE_NEED")
     ids.update(Offer("exercise", value["id"]).question.id for value in need_type["values"])
     ids.update(Offer("reconnect", step).question.id for step in ("names", "feedback"))
@@ -106,7 +107,7 @@ def test_every_content_topic_has_words_and_a_way_to_reach_it(topic):
     ids, intent = CONTENT_TOPICS[topic]
     book = phrasebook("en-US")
     assert all(book.has(i) for i in ids), [i for i in ids if not book.has(i)]
-    assert intent in INTENTS and intent in router.routes
+    assert intent in INTENTS and intent in build_router().intent_names
 
 
 def test_every_topic_is_reachable_by_name():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio.slot_type import exercise_slot_type
-from skill.utterances import UtteranceMatcher, load_model
+from skill.devtools.utterances import UtteranceMatcher, load_model
 from tests.conftest import Talker, hosted_settings
 from tests.envelopes import USER_ID, Conversation
 from tests.talk import Session, said
@@ -326,6 +326,7 @@ def test_reconnect_spoken_when_audio_is_not_hosted(unhosted):
     assert 60_000 < total <= 240_000
 
 
+@pytest.mark.sqlite_only
 def test_names_are_kept_only_when_asked(hosted, built_data_dir, tmp_path):
     session = Session(hosted)
     session.say("ReconnectIntent", "reconnect for sam and alex", first_name="sam", second_name="alex")
@@ -354,7 +355,7 @@ def test_check_in_offer_is_one_yes_from_an_exercise(hosted):
 
 
 def test_console_shows_directives_and_simulates_player_events(make_app, built_data_dir, tmp_path):
-    from skill.console import ConsoleSession
+    from skill.devtools.console import ConsoleSession
 
     client = make_app(hosted_settings(built_data_dir, tmp_path)).test_client()
     console = ConsoleSession(lambda envelope: client.post("/alexa", json=envelope).get_json(),

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 
 from skill import history
 from skill.checkin import score
+from skill.alexa.settings import Settings
 from skill.storage import CheckinRecord, StorageError, user_key
+from skill.alexa.wiring import Services
 from tests.conftest import Talker
 from tests.envelopes import Conversation
 from tests.talk import Session, said, text
@@ -57,10 +58,10 @@ class BrokenDatabase:
 
 
 def test_helpers_answer_none_or_false_when_the_database_breaks(caplog):
-    services = SimpleNamespace(database=BrokenDatabase(), user_key="a" * 64)
-    assert history.recent(services) is None
-    assert history.save(services, score(("often",) * 5)) is False
-    assert history.erase(services) is False
+    services = Services(user_key="a" * 64, database=BrokenDatabase(), settings=Settings())
+    assert services.recent_checkins() is None
+    assert services.save_checkin(score(("often",) * 5)) is False
+    assert services.erase_data() is False
     assert "history unavailable" in caplog.text and "a" * 64 not in caplog.text
 
 
@@ -156,5 +157,5 @@ def test_simultaneous_check_ins_lose_no_writes(make_app, same_user):
         thread.join(timeout=60)
     assert errors == []
     database = app.extensions["recharge"].database
-    rows = database._connection().execute("SELECT COUNT(*), COUNT(DISTINCT user_key) FROM checkins").fetchone()
-    assert rows == (count, 1 if same_user else count)
+    counts = database.row_counts()
+    assert (counts["checkins"], counts["people"]) == (count, 1 if same_user else count)

@@ -6,7 +6,6 @@ from skill.playback import (
     AudioHost,
     Names,
     Saved,
-    clip_total_ms,
     exercise_turn,
     menu_turn,
     reconnect_turn,
@@ -14,9 +13,13 @@ from skill.playback import (
     spoken_parts,
     step_turn,
 )
-from skill.turns import Clip, PlayAudio
+from skill.turn import Clip, Offer, PlayAudio, Turn
 
 BASE = "https://cdn.example.org/recharge"
+
+
+def clip_total_ms(turn: Turn) -> int:
+    return sum(piece.duration_ms for piece in turn.say if isinstance(piece, Clip))
 
 
 def make_exercise(exercise_id="box-breathing", kind="regulation", duration_ms=120_000,
@@ -37,17 +40,17 @@ CATALOGUE = Catalogue((make_exercise(), make_exercise("extended-exhale"),
 
 
 def test_short_exercise_plays_inside_speech_and_offers_another():
-    session: dict = {}
-    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE, session)
+    played = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE)
+    turn = played.turn
     clips = [piece for piece in turn.say if isinstance(piece, Clip)]
     assert [clip.url for clip in clips] == [f"{BASE}/box-breathing.abcdefabcdef.mp3"]
     assert turn.end_session is False
-    assert session["offer"] == {"kind": "play", "id": "extended-exhale"}
+    assert played.offer == Offer("play", "extended-exhale")
     assert clip_total_ms(turn) <= 240_000
 
 
 def test_long_exercise_goes_to_the_audio_player():
-    turn = exercise_turn(CATALOGUE.get("body-scan"), hosted(), CATALOGUE, {})
+    turn = exercise_turn(CATALOGUE.get("body-scan"), hosted(), CATALOGUE).turn
     assert turn.end_session is True
     (play,) = turn.directives
     assert isinstance(play, PlayAudio)
@@ -56,13 +59,12 @@ def test_long_exercise_goes_to_the_audio_player():
 
 
 def test_asking_to_pause_uses_the_audio_player_even_for_short_ones():
-    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE, {}, want_controls=True)
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted(), CATALOGUE, want_controls=True).turn
     assert isinstance(turn.directives[0], PlayAudio)
 
 
 def test_without_hosted_audio_the_exercise_is_spoken_with_pauses():
-    session: dict = {}
-    turn = exercise_turn(CATALOGUE.get("box-breathing"), AudioHost(None), CATALOGUE, session)
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), AudioHost(None), CATALOGUE).turn
     assert not turn.directives and not any(isinstance(p, Clip) for p in turn.say)
     assert "exercise.script_line" in turn.message_ids
     pauses = [piece.pause_ms for piece in turn.say if getattr(piece, "pause_ms", 0)]
@@ -70,7 +72,7 @@ def test_without_hosted_audio_the_exercise_is_spoken_with_pauses():
 
 
 def test_missing_file_falls_back_to_speech():
-    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted("box-breathing.abcdefabcdef.mp3"), CATALOGUE, {})
+    turn = exercise_turn(CATALOGUE.get("box-breathing"), hosted("box-breathing.abcdefabcdef.mp3"), CATALOGUE).turn
     assert "exercise.script_line" in turn.message_ids
 
 
@@ -80,9 +82,9 @@ def test_long_spoken_exercise_is_split_into_parts_within_limits():
     assert len(parts) >= 2
     for part in parts:
         assert sum(piece.pause_ms + 2_000 for piece in part) <= 200_000
-    session: dict = {}
-    turn = exercise_turn(long_one, AudioHost(None), CATALOGUE, session)
-    assert session["flow_exercise"] == {"id": "body-scan", "part": 1}
+    played = exercise_turn(long_one, AudioHost(None), CATALOGUE)
+    turn = played.turn
+    assert played.next_part == 1
     assert turn.message_ids[-1] == "exercise.spoken_continue"
 
 
@@ -128,22 +130,20 @@ def _reconnect() -> Exercise:
 
 
 def test_reconnect_with_names_puts_each_name_before_its_turn():
-    session: dict = {}
-    turn = reconnect_turn(_reconnect(), hosted(), Names("Sam", "Alex"), session)
+    turn = reconnect_turn(_reconnect(), hosted(), Names("Sam", "Alex"))
     kinds = ["clip" if isinstance(p, Clip) else p.id for p in turn.say]
     assert kinds == ["reconnect.intro_named", "reconnect.turn_both", "clip", "reconnect.turn_one", "clip",
                      "reconnect.turn_two", "clip", "reconnect.turn_both", "clip", "reconnect.how_did_it_go"]
     assert clip_total_ms(turn) == 120_000 <= 240_000
-    assert session["offer"] == {"kind": "reconnect", "step": "feedback"}
 
 
 def test_reconnect_without_names_plays_the_whole_file():
-    turn = reconnect_turn(_reconnect(), hosted(), None, {})
+    turn = reconnect_turn(_reconnect(), hosted(), None)
     assert [p.url for p in turn.say if isinstance(p, Clip)] == [f"{BASE}/reconnect-2min.abcdefabcdef.mp3"]
 
 
 def test_reconnect_without_hosted_audio_is_spoken_with_names():
-    turn = reconnect_turn(_reconnect(), AudioHost(None), Names("Sam", "Alex"), {})
+    turn = reconnect_turn(_reconnect(), AudioHost(None), Names("Sam", "Alex"))
     assert not any(isinstance(p, Clip) for p in turn.say)
     assert turn.message_ids.count("reconnect.turn_one") == 1
     assert "exercise.script_line" in turn.message_ids

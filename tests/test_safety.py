@@ -114,7 +114,7 @@ def test_after_the_safety_answer_nothing_of_the_check_in_is_stored(make_app):
     for code in ("often", "often", "often", "often"):
         s.frequency(code)  # answers after it belong to no question
     database = app.extensions["recharge"].database
-    assert database._connection().execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 0
+    assert database.row_counts()["checkins"] == 0
 
 
 @pytest.mark.parametrize("locale, words, absent", [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.settings import SettingsError, load_settings
+from skill.alexa.settings import SettingsError, load_settings
 
 SKILL = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 
@@ -39,10 +39,10 @@ def test_everything_can_be_set():
     ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_PORT": "eighty"}, "RECHARGE_PORT"),
     ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_PORT": "70000"}, "RECHARGE_PORT"),
     ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_AUDIO_BASE_URL": "http://insecure.example.org"}, "RECHARGE_AUDIO_BASE_URL"),
-    ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_DATABASE_URL": "postgres://x"}, "RECHARGE_DATABASE_URL"),
+    ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_DATABASE_URL": "mysql://x"}, "RECHARGE_DATABASE_URL"),
     ({"RECHARGE_SKILL_ID": SKILL, "RECHARGE_LOG_LEVEL": "chatty"}, "RECHARGE_LOG_LEVEL"),
 ], ids=["bad-skill-id", "no-skill-id-with-verification", "bad-bool", "port-word", "port-range",
-        "http-audio", "not-sqlite", "log-level"])
+        "http-audio", "unknown-database", "log-level"])
 def test_bad_values_name_the_variable(env, variable):
     with pytest.raises(SettingsError, match=variable):
         load_settings(env)

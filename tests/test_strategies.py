@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from skill import strategies
+from skill.turn import Offer
 from skill.speech import phrasebook
 from tests.talk import Session, said
 
@@ -27,7 +28,7 @@ def test_every_part_ends_with_a_clear_choice():
     assert strategies.read("closing").say[-1].id == "reading.choice.end"
     assert strategies.read("restoration").say[-1].id == "reading.choice.more"
     assert strategies.read("restoration", 1).say[-1].id == "reading.choice.exercise"
-    assert strategies.read("restoration", 1).offer.to_session() == {"kind": "exercise", "need": "calm"}
+    assert strategies.read("restoration", 1).offer == Offer("exercise", "calm")
     assert strategies.read("workload", 1).say[-1].id == "reading.choice.next"
     assert strategies.read("workload", 1).offer is None
 

@@ -13,8 +13,8 @@ import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from skill import verification
-from skill.verification import (
+from skill.alexa import verification
+from skill.alexa.verification import (
     RequestVerifier,
     VerificationError,
     VerifierConfig,
@@ -413,50 +413,7 @@ def test_fetch_receives_configured_timeout() -> None:
     assert seen == [1.5]
 
 
-class FakeResponse:
-    def __init__(self, status: int, chunks: list[bytes], delay_s: float = 0.0) -> None:
-        self.status_code = status
-        self._chunks = chunks
-        self._delay_s = delay_s
-
-    def __enter__(self) -> FakeResponse:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def iter_content(self, chunk_size: int) -> Any:
-        for chunk in self._chunks:
-            time.sleep(self._delay_s)
-            yield chunk
-
-
-def test_default_fetch_passes_timeout_and_refuses_redirects(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, Any] = {}
-
-    def fake_get(url: str, **kwargs: Any) -> FakeResponse:
-        seen.update(kwargs, url=url)
-        return FakeResponse(200, [b"abc", b"def"])
-
-    monkeypatch.setattr(verification.requests, "get", fake_get)
-    assert fetch_cert_chain(DEFAULT_CERT_URL, 2.0) == b"abcdef"
-    assert seen["timeout"] == 2.0 and seen["allow_redirects"] is False and seen["stream"] is True
-
-
-@pytest.mark.parametrize(
-    ("response", "error"),
-    [
-        (FakeResponse(302, []), OSError),
-        (FakeResponse(404, []), OSError),
-        (FakeResponse(200, [b"x" * 40_000, b"x" * 40_000]), OSError),
-        (FakeResponse(200, [b"a", b"b"], delay_s=0.03), TimeoutError),
-    ],
-    ids=["redirect", "not-found", "too-large", "slow-drip"],
-)
-def test_default_fetch_failures(monkeypatch: pytest.MonkeyPatch, response: FakeResponse, error: type) -> None:
-    monkeypatch.setattr(verification.requests, "get", lambda url, **kw: response)
-    with pytest.raises(error):
-        fetch_cert_chain(DEFAULT_CERT_URL, 0.02)
+# The default fetcher is exercised against real local servers in test_cert_fetch.py.
 
 
 # --- timestamp -------------------------------------------------------------------------------
@@ -670,13 +627,23 @@ def test_cache_size_zero_disables_caching() -> None:
     [b"not a pem", b"", chain_pem(default_pki().leaf)],
     ids=["unparseable", "empty", "untrusted-no-intermediate"],
 )
-def test_failed_chains_are_not_cached(chain: bytes) -> None:
+def test_failed_chains_are_remembered_as_failures_until_the_failure_ttl_passes(chain: bytes) -> None:
     case = make_case(fetch=FakeFetch(chains={DEFAULT_CERT_URL: chain}))
-    verifier = make_verifier(case.fetch)
-    for _ in range(2):
-        with pytest.raises(VerificationError):
+    ticks = [1000.0]
+    verifier = RequestVerifier(VerifierConfig(skill_id=TEST_SKILL_ID, failure_ttl_s=60),
+                               trust_roots=[default_pki().root], fetch=case.fetch, clock=Clock(),
+                               monotonic=lambda: ticks[0])
+    reasons = []
+    for _ in range(3):
+        with pytest.raises(VerificationError) as info:
             verifier.verify(case.headers, case.body, case.envelope)
-    assert len(case.fetch.calls) == 2 and verifier.cached_urls() == 0
+        reasons.append(info.value.reason)
+    assert len(case.fetch.calls) == 1 and verifier.cached_urls() == 0
+    assert len(set(reasons)) == 1
+    ticks[0] += 61
+    with pytest.raises(VerificationError):
+        verifier.verify(case.headers, case.body, case.envelope)
+    assert len(case.fetch.calls) == 2
 
 
 def test_signature_failure_keeps_good_chain_cached() -> None:

@@ -1,0 +1,1 @@
+"""The Alexa side: ASK handlers, events from envelopes, rendering, the endpoint."""

@@ -1,0 +1,1 @@
+"""The conversation, organised by state: pure Python, no ASK or Flask."""

@@ -1,0 +1,97 @@
+"""The idle state, and the global intents every state falls back on: launch, help, stop, history, delete, share, fallback."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from skill import history
+from skill.conversation.events import LAUNCH, Event
+from skill.conversation.port import Port
+from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, resume
+from skill.conversation.state import State
+from skill.turn import Offer, ask, line, tell
+
+DELETE_DATA = Offer("delete_data", "all")
+
+
+def welcome(event: Event, state: State, port: Port) -> Reply:
+    fresh = State(names=state.names)
+    last = port.recent_checkins(1)
+    if last:
+        return ask(line("launch.welcome_back"), history.when(last[0]), line("launch.choices"),
+                   reprompt=line("launch.reprompt")), fresh
+    return ask(line("launch.welcome"), reprompt=line("launch.reprompt")), fresh
+
+
+def help_menu(event: Event, state: State, port: Port) -> Reply:
+    return ask(line("help.main"), line("help.disclaimer"), reprompt=line("help.reprompt")), state
+
+
+def goodbye(event: Event, state: State, port: Port) -> Reply:
+    return tell(line("goodbye.main")), replace(state, flow=None)
+
+
+def how_have_i_been(event: Event, state: State, port: Port) -> Reply:
+    records = port.recent_checkins()
+    said = (line("history.unavailable"),) if records is None else history.trend(records)
+    return ask(*said, *resume(state)), state
+
+
+def delete_data(event: Event, state: State, port: Port) -> Reply:
+    lead, left = leaving(state)
+    return make_offer(left, lead, DELETE_DATA)
+
+
+def share_feeling(event: Event, state: State, port: Port) -> Reply:
+    """What was said is never kept: the safety net has already looked at it; here it only gets a kind word."""
+    return ask(line("share.thanks"), *resume(state)), state
+
+
+def not_asked(event: Event, state: State, port: Port) -> Reply:
+    return ask(line("answer.not_asked"), MENU), state
+
+
+def nothing_to_skip(event: Event, state: State, port: Port) -> Reply:
+    return ask(line("nothing_to_skip"), MENU), state
+
+
+def dont_know(event: Event, state: State, port: Port) -> Reply:
+    return make_offer(state, (line("dont_know.general"),), Offer("check", "checkin"))
+
+
+def repeat(event: Event, state: State, port: Port) -> Reply:
+    if state.last:
+        return ask(*state.last), state
+    return ask(line("nothing_to_repeat"), MENU), state
+
+
+def nothing_to_go_back_to(event: Event, state: State, port: Port) -> Reply:
+    return ask(line("nothing_to_go_back_to"), MENU), state
+
+
+def not_understood(event: Event, state: State, port: Port) -> Reply:
+    """The last step of the router, for FallbackIntent and any intent no table knows."""
+    if state.offer is not None:
+        return ask(line("fallback.offer"), state.offer.question), state
+    return ask(line("fallback.main"), reprompt=line("fallback.reprompt")), state
+
+
+# In the idle state, and in any state whose own table does not answer the intent.
+TABLE: Table = {
+    LAUNCH: welcome,
+    "AMAZON.StartOverIntent": welcome,
+    "AMAZON.HelpIntent": help_menu,
+    "AMAZON.StopIntent": goodbye,
+    "AMAZON.CancelIntent": goodbye,
+    "AMAZON.NavigateHomeIntent": goodbye,
+    "HistoryIntent": how_have_i_been,
+    "DeleteDataIntent": delete_data,
+    "ShareFeelingIntent": share_feeling,
+    "AnswerFrequencyIntent": not_asked,
+    "WorkloadAnswerIntent": not_asked,
+    "SkipIntent": nothing_to_skip,
+    "AMAZON.NextIntent": nothing_to_skip,
+    "DontKnowIntent": dont_know,
+    "AMAZON.RepeatIntent": repeat,
+    "AMAZON.PreviousIntent": nothing_to_go_back_to,
+    "AMAZON.FallbackIntent": not_understood,
+}

@@ -1,0 +1,44 @@
+"""What the state tables share: the handler type, the menu, making an offer, leaving or resuming a check."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Mapping
+
+from skill import questionnaire, safety
+from skill.conversation.events import Event
+from skill.conversation.port import Port
+from skill.conversation.state import Check, State
+from skill.turn import Line, Offer, Turn, ask, line
+
+Reply = tuple[Turn, State]
+# A handler answers with the turn and the new state; in a state's table it may return None: "not mine, go on".
+Handler = Callable[[Event, State, Port], Reply | None]
+Table = Mapping[str, Handler]
+MENU = line("menu.choices")
+
+
+def make_offer(state: State, lines: tuple[Line, ...], offer: Offer) -> Reply:
+    return ask(*lines, offer.question), replace(state, offer=offer)
+
+
+def check_prompt(check: Check) -> tuple[Line, ...]:
+    return questionnaire.reprompt(check.questionnaire, check.as_dict())
+
+
+def leaving(state: State) -> tuple[tuple[Line, ...], State]:
+    """Said when another request takes over from a check in progress, so the switch never feels abrupt."""
+    check = state.check
+    left = replace(state, flow=None)
+    return ((line(f"flow.left.{check.kind}"),) if check else ()), left
+
+
+def resume(state: State) -> tuple[Line, ...]:
+    """What to end on after a side question: the check's question again, or the menu."""
+    if state.check:
+        return (line("questionnaire.back_to_it"), *check_prompt(state.check))
+    return (MENU,)
+
+
+def safety_reply(event: Event, state: State) -> Reply:
+    """Help first; the flow, the offer and what was said are dropped, so nothing of the moment stays in the session."""
+    return safety.response(), State(names=state.names)

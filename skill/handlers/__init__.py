@@ -1,1 +1,0 @@
-"""Thin ASK SDK handlers: turn requests into Events, ask the pure router, render its Turn."""
