@@ -11,30 +11,32 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, make_response, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import (Blueprint, Flask, Request, Response, abort, current_app, jsonify, make_response, render_template,
+                   request, url_for)
+from werkzeug.exceptions import HTTPException, NotFound
 
+from audio.contract import KINDS
 from skill import safety
+from skill.alexa.settings import Settings
+from skill.conversation.state import State, from_session, to_session
 from skill.exercises import Catalogue, CatalogueSource, Exercise
-from skill.playback import RECONNECT_ID, AudioHost
-from skill.settings import Settings
-from skill.speech import phrasebook
-from skill.storage import Database, StorageError
+from skill.playback import RECONNECT_ID
+from skill.speech import SUPPORTED_LOCALES, phrasebook
+from skill.storage import Store
 from skill.web import text as words
 from skill.web.guard import ID_COOKIE, ID_MAX_AGE_S, STATE_COOKIE, Guard, RateLimiter, load_secret
-from skill.web.talk import MAX_TEXT_CHARS, WEB_AUDIO_BASE, Action, TalkState, converse
+from skill.web.talk import MAX_TEXT_CHARS, Action, BrowserPort, converse, forget, on_the_page
 from skill.web.timeline import load_phases, page_data, spoken_lines
-from skill.wiring import Services
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_MAX_AGE_S = 365 * 24 * 3600
 PAGE_MAX_AGE_S = 60
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-KIND_ORDER = ("regulation", "couple")
 EXTENSION = "recharge_web"
+# Addresses under these belong to the companion: an unknown one is a page's 404, whoever asks.
+PAGE_PREFIXES = ("/exercises/", "/reconnect/", "/talk/", "/static/web/")
 
 
 class CompanionBlueprint(Blueprint):
@@ -52,7 +54,7 @@ class Companion:
     catalogues: CatalogueSource
     guard: Guard
     limiter: RateLimiter
-    database: Database | None
+    database: Store | None
 
     @property
     def audio_dir(self) -> Path:
@@ -77,7 +79,7 @@ def _companion() -> Companion:
 
 
 def _locale() -> str:
-    return request.accept_languages.best_match(LOCALES) or LOCALES[0]
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or SUPPORTED_LOCALES[0]
 
 
 @lru_cache(maxsize=32)
@@ -90,7 +92,6 @@ def static_url(filename: str) -> str:
     return url_for("web.static", filename=filename, v=_static_version(filename))
 
 
-@blueprint.context_processor
 def _helpers() -> dict[str, Any]:
     locale = _locale()
     return {"t": lambda message_id, **params: words.text(locale, message_id, **params), "lang": locale}
@@ -108,7 +109,8 @@ def _headers(response: Response) -> Response:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    return make_response(render_template(template, **context), status)
+    """Every page gets its words helper here, so the app-wide 404 (outside the blueprint) renders the same."""
+    return make_response(render_template(template, **_helpers(), **context), status)
 
 
 def _audio_url(name: str) -> str:
@@ -131,8 +133,10 @@ def _exercise_view(exercise: Exercise) -> dict[str, Any]:
 @blueprint.get("/")
 def index() -> Response:
     catalogue = _companion().catalogues.get()
-    kinds = sorted(catalogue.kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
-    groups = [(kind, catalogue.of_kind(kind)) for kind in kinds]
+    kinds = sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else len(KINDS), k))
+    known = words.messages(_locale())
+    groups = [(kind, f"web.index.kind_{kind}" if f"web.index.kind_{kind}" in known else "web.index.kind_other",
+               catalogue.of_kind(kind)) for kind in kinds]
     return _page("index.html", groups=groups)
 
 
@@ -167,7 +171,7 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int | None) 
 
 
 def _talk_response(browser_id: str, fresh_id: bool, exchange: list[dict[str, Any]], status: int = 200,
-                   state: TalkState | None = None, notice: str | None = None) -> Response:
+                   state: State | None = None, notice: str | None = None) -> Response:
     guard = _companion().guard
     if request.accept_mimetypes.best == "application/json":
         response = jsonify(exchange=exchange, notice=notice)
@@ -179,7 +183,7 @@ def _talk_response(browser_id: str, fresh_id: bool, exchange: list[dict[str, Any
     if fresh_id:
         _set_cookie(response, ID_COOKIE, browser_id, ID_MAX_AGE_S)
     if state is not None:
-        _set_cookie(response, STATE_COOKIE, guard.seal(state.to_json()), None)
+        _set_cookie(response, STATE_COOKIE, guard.seal(to_session(state)), None)
     return response
 
 
@@ -207,14 +211,16 @@ def _clean(typed: str) -> str:
 
 
 def _action_view(action: Action, catalogue: Catalogue) -> dict[str, Any] | None:
+    if action.kind == "pause":
+        return {"kind": "pause"}
     exercise = catalogue.get(action.exercise_id)
     if exercise is None:
         return None
-    companion = _companion()
-    locale = _locale()
-    return {"kind": action.kind, "id": exercise.id, "title": exercise.title,
-            "label": words.text(locale, "web.talk.play", title=exercise.title),
-            "page": url_for("web.exercise_page", exercise_id=exercise.id),
+    companion, locale = _companion(), _locale()
+    page = (url_for("web.reconnect") if exercise.id == RECONNECT_ID
+            else url_for("web.exercise_page", exercise_id=exercise.id))
+    return {"kind": action.kind, "id": exercise.id, "title": exercise.title, "offset": action.offset_ms / 1000,
+            "label": words.text(locale, "web.talk.play", title=exercise.title), "page": page,
             "page_label": words.text(locale, "web.talk.open_page", title=exercise.title),
             "audio": _audio_url(exercise.file) if companion.has_file(exercise.file) else None}
 
@@ -224,27 +230,27 @@ def talk_say() -> Response:
     browser_id = _checked_form()
     companion, locale = _companion(), _locale()
     typed = _clean(request.form.get("text", ""))
-    state = TalkState.from_json(companion.guard.unseal(request.cookies.get(STATE_COOKIE)))
+    state = from_session(companion.guard.unseal(request.cookies.get(STATE_COOKIE)))
     catalogue = companion.catalogues.get()
-    actions: tuple[Action, ...] = ()
+    items: tuple[str | Action, ...] = ()
     if not typed:
-        lines: tuple[str, ...] = (words.text(locale, "web.talk.greeting"),)
-    elif len(typed) > MAX_TEXT_CHARS and not safety.is_alarming(typed):
-        lines = (words.text(locale, "web.talk.too_long"),)
+        items = (words.text(locale, "web.talk.greeting"),)
+    elif len(typed) > MAX_TEXT_CHARS and not safety.is_alarming(typed, locale):
+        items = (words.text(locale, "web.talk.too_long"),)
     else:
-        services = Services(user_key=companion.guard.store_key(browser_id), database=companion.database,
-                            settings=companion.settings, catalogue=catalogue,
-                            audio_host=AudioHost(WEB_AUDIO_BASE, lambda name: True))
+        port = BrowserPort(on_the_page(catalogue), companion.database, companion.guard.store_key(browser_id))
         try:
-            lines, state, actions = converse(typed, state, locale, services=services)
+            answer = converse(typed, state, locale, port)
+            items, state = answer.items, answer.state
         except Exception as error:  # a bug must still get a calm reply, and never echo or log the words
             log.error("talk turn failed: %s", type(error).__name__)
-            lines, state = (phrasebook(locale, random.Random()).text("error.main"),), TalkState()
-    views = [view for view in (_action_view(a, catalogue) for a in actions) if view]
+            items, state = (phrasebook(locale, random.Random()).text("error.main"),), State()
     shown = typed if len(typed) <= MAX_TEXT_CHARS else typed[:MAX_TEXT_CHARS] + "\u2026"
-    exchange = [{"who": "you", "text": shown}] if typed else []
-    exchange += [{"who": "skill", "text": text} for text in lines]
-    exchange += [{"who": "action", **view} for view in views]
+    exchange: list[dict[str, Any]] = [{"who": "you", "text": shown}] if typed else []
+    for item in items:
+        view = {"who": "skill", "text": item} if isinstance(item, str) else _action_view(item, catalogue)
+        if view is not None:
+            exchange.append(view if "who" in view else {"who": "action", **view})
     return _talk_response(browser_id, False, exchange, state=state)
 
 
@@ -252,13 +258,9 @@ def talk_say() -> Response:
 def talk_forget() -> Response:
     browser_id = _checked_form()
     companion = _companion()
-    if companion.database is not None:
-        try:
-            companion.database.delete_user(companion.guard.store_key(browser_id))
-        except StorageError as error:
-            log.error("could not forget a web browser's history: %s", type(error).__name__)
-    new_id = Guard.new_browser_id()
-    return _talk_response(new_id, True, [], state=TalkState(),
+    if companion.database is not None and not forget(companion.database, companion.guard.store_key(browser_id)):
+        return _talk_response(browser_id, False, [], status=503, notice=words.text(_locale(), "web.talk.forget_failed"))
+    return _talk_response(Guard.new_browser_id(), True, [], state=State(),
                           notice=words.text(_locale(), "web.talk.forgotten"))
 
 
@@ -289,3 +291,15 @@ def _error(error: Exception) -> Response:
 
 for _code in (400, 404, 405, 413, 429, 500):  # the app's JSON handlers are per code, so ours must be too
     blueprint.register_error_handler(_code, _error)
+
+
+def wants_page(req: Request) -> bool:
+    """An unknown address under the companion's pages, or one a browser navigates to, gets the HTML 404 page."""
+    if req.path.startswith(PAGE_PREFIXES) or req.path == "/exercises":
+        return True
+    return req.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
+
+
+def not_found_page() -> Response:
+    """The companion's 404 (words, a way back, its safety headers) for an address no route matched."""
+    return _headers(_error(NotFound()))

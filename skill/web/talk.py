@@ -1,53 +1,38 @@
-"""The typed conversation: one adapter from a line of text to the skill's conversation code, and back to text."""
+"""The typed conversation: a line of text becomes an Event for the skill's router; its Turn becomes words and page actions."""
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Mapping, Sequence
 from urllib.parse import unquote
 
-from skill import safety
-from skill.dialog import LAUNCH, Event, Player, Slot, router
+from skill.checkin import Result
+from skill.conversation.events import FALLBACK, LAUNCH, Event, Player, Slot
+from skill.conversation.router import Router, build_router
+from skill.conversation.state import State
+from skill.devtools.utterances import UtteranceMatcher, load_model
 from skill.exercises import Catalogue, parse_token
+from skill.history import RECENT, CheckinRecord
+from skill.playback import TURN_LINES, AudioHost, Names, Saved
 from skill.speech import phrasebook
-from skill.turns import Clip, Line, PlayAudio, Turn
-from skill.utterances import UtteranceMatcher, load_model
+from skill.storage import StorageError, Store
+from skill.turn import Clip, Line, PlayAudio, StopAudio, Turn
+from skill.web import text as words
 
 log = logging.getLogger(__name__)
 # The conversation names audio by URL; on the web the page plays it, so any base works as long as it maps back.
 WEB_AUDIO_BASE = "https://companion.invalid/audio"
-MAX_TEXT_CHARS = 500
-FALLBACK = "AMAZON.FallbackIntent"
-SAFETY = "SafetyIntent"
+MAX_TEXT_CHARS = 500  # as a slot value on /alexa (skill/alexa/events.py)
 MODEL_LOCALE = "en-US"
-
-
-@dataclass(frozen=True)
-class TalkState:
-    """The conversation between two typed lines: whether a session is open, and its attributes."""
-
-    open: bool = False
-    attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"open": self.open, "attributes": dict(self.attributes)}
-
-    @classmethod
-    def from_json(cls, data: Any) -> "TalkState":
-        if not isinstance(data, dict) or not isinstance(data.get("attributes", {}), dict):
-            return cls()
-        return cls(bool(data.get("open")), MappingProxyType(dict(data.get("attributes", {}))))
-
-
-@dataclass(frozen=True)
-class Action:
-    """Something for the page to do besides showing text: "play" an exercise (by id)."""
-
-    kind: str
-    exercise_id: str
+# The whole typed line, as a slot no intent declares: the router's safety net reads every slot's words.
+TYPED_SLOT = "typed"
+# Where the web's wording differs from the skill's (Alexa-only phrases, words that follow audio): web.say.<id>.
+WEB_WORDING = "web.say."
+# Spoken over the audio on a speaker; on the page the reconnect shows whose turn it is itself.
+NOT_SHOWN = frozenset(TURN_LINES.values())
 
 
 @dataclass(frozen=True)
@@ -62,9 +47,7 @@ def _matcher() -> UtteranceMatcher:
 
 
 def understand(text: str) -> Understood:
-    """Typed words -> an intent, as the console does it; crisis words anywhere in the text win over any match."""
-    if safety.is_alarming(text):
-        return Understood(SAFETY)
+    """Typed words -> an intent and its slots, as the console does it (to be replaced by the NLU matcher)."""
     text = text[:MAX_TEXT_CHARS]
     matcher = _matcher()
     if matcher.is_launch(text):
@@ -76,37 +59,145 @@ def understand(text: str) -> Understood:
     return Understood(match.intent, MappingProxyType(slots))
 
 
-def converse(text: str, state: TalkState, locale: str, *, services: Any = None,
-             rng: random.Random | None = None) -> tuple[tuple[str, ...], TalkState, tuple[Action, ...]]:
-    """One typed line through the skill's conversation; what it says back, the next state, what to play."""
-    understood = understand(text)
-    event = Event(name=understood.intent, slots=understood.slots, locale=locale, new_session=not state.open,
-                  player=Player(), has_session=True, audio_player_supported=True)
-    attributes = dict(state.attributes) if state.open else {}
-    turn = router.respond(event, attributes, services)
-    book = phrasebook(locale, rng or random.Random())
-    lines = tuple(book.text(piece.id, **piece.params) for piece in turn.say if isinstance(piece, Line))
-    catalogue = getattr(services, "catalogue", None) or Catalogue()
-    following = TalkState() if turn.end_session else TalkState(True, MappingProxyType(attributes))
-    return lines, following, _actions(turn, catalogue)
+@dataclass(frozen=True)
+class Action:
+    """Something for the page to do besides showing words: "play" an exercise (from an offset), or "pause"."""
+
+    kind: str
+    exercise_id: str | None = None
+    offset_ms: int = 0
 
 
-def _actions(turn: Turn, catalogue: Catalogue) -> tuple[Action, ...]:
-    ids: list[str] = []
+@dataclass(frozen=True)
+class Answer:
+    """What the page shows for one typed line, in order (words and actions), and the conversation's next state."""
+
+    items: tuple[str | Action, ...]
+    state: State
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(item for item in self.items if isinstance(item, str))
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(item for item in self.items if isinstance(item, Action))
+
+
+def on_the_page(catalogue: Catalogue) -> Catalogue:
+    """Every exercise can be played on the page (its text version when unbuilt), so each gets a file name to be named by."""
+    return Catalogue(tuple(e if e.file else replace(e, file=e.id) for e in catalogue.exercises), catalogue.source)
+
+
+@dataclass(frozen=True)
+class BrowserPort:
+    """The conversation's port for one browser: history under the browser's hashed key, no device player, no saved names."""
+
+    catalogue: Catalogue
+    store: Store | None
+    key: str | None
+    audio_host: AudioHost = AudioHost(WEB_AUDIO_BASE, bool)
+
+    def recent_checkins(self, limit: int = RECENT) -> Sequence[CheckinRecord] | None:
+        if self.store is None or not self.key:
+            return None
+        try:
+            return self.store.recent_checkins(self.key, limit)
+        except (StorageError, ValueError) as error:
+            log.warning("web history unavailable: %s", type(error).__name__)
+            return None
+
+    def save_checkin(self, result: Result) -> bool:
+        if self.store is None or not self.key:
+            return False
+        try:
+            self.store.record_checkin(self.key, result.score, result.max_score, result.band)
+            return True
+        except (StorageError, ValueError) as error:
+            log.warning("web check-in not saved: %s", type(error).__name__)
+            return False
+
+    def erase_data(self) -> bool:
+        return forget(self.store, self.key)
+
+    def remembered_names(self) -> Names | None:
+        return None  # names stay in the page (and this conversation), never in the database
+
+    def remember_names(self, names: Names) -> bool:
+        return False
+
+    def playback_position(self) -> Saved | None:
+        return None  # the page's own player pauses and resumes
+
+    def save_position(self, token: str, offset_ms: int) -> None:
+        return None
+
+    def clear_position(self) -> None:
+        return None
+
+
+def forget(store: Store | None, key: str | None) -> bool:
+    """Deletes everything stored under a browser's key ("forget me" and "delete my data")."""
+    if store is None or not key:
+        return False
+    try:
+        store.delete_user(key)
+        return True
+    except (StorageError, ValueError) as error:
+        log.error("could not delete a browser's history: %s", type(error).__name__)
+        return False
+
+
+@lru_cache(maxsize=1)
+def router() -> Router:
+    return build_router()
+
+
+def converse(text: str, state: State, locale: str, port: BrowserPort, *, rng: random.Random | None = None) -> Answer:
+    """One typed line through the skill's router (safety net first); its turn as the page shows it."""
+    try:
+        understood = understand(text)
+    except Exception as error:  # understanding is replaceable; a failure there must not skip the safety net
+        log.error("understanding failed: %s", type(error).__name__)
+        understood = Understood(FALLBACK)
+    slots = {**understood.slots, TYPED_SLOT: Slot(heard=text)}
+    event = Event(name=understood.intent, slots=MappingProxyType(slots), locale=locale, player=Player(),
+                  has_session=True, audio_player_supported=True)
+    turn, following = router().respond(event, state, port)
+    return Answer(shown(turn, locale, port.catalogue, rng or random.Random()), State() if turn.end_session else following)
+
+
+def shown(turn: Turn, locale: str, catalogue: Catalogue, rng: random.Random) -> tuple[str | Action, ...]:
+    """The turn's words in order, with each exercise's audio (clips, player directives) as one page action where it falls."""
+    book = phrasebook(locale, rng)
+    files = _files(catalogue)
+    items: list[str | Action] = []
     for piece in (*turn.say, *turn.directives):
-        exercise_id = None
-        if isinstance(piece, Clip):
-            exercise_id = _exercise_of_url(piece.url, catalogue)
-        elif isinstance(piece, PlayAudio):
-            exercise_id = (parse_token(piece.token) or (None, None))[0]
-        if exercise_id and catalogue.get(exercise_id) and exercise_id not in ids:
-            ids.append(exercise_id)
-    return tuple(Action("play", exercise_id) for exercise_id in ids)
+        if isinstance(piece, Line):
+            if piece.id not in NOT_SHOWN:
+                web_id = WEB_WORDING + piece.id
+                has_web = web_id in words.messages(locale)
+                items.append(words.text(locale, web_id, **piece.params) if has_web else book.text(piece.id, **piece.params))
+            continue
+        action = _action(piece, files, catalogue)
+        if action is not None and action not in items:
+            items.append(action)
+    return tuple(items)
 
 
-def _exercise_of_url(url: str, catalogue: Catalogue) -> str | None:
-    name = unquote(url.removeprefix(WEB_AUDIO_BASE + "/"))
+def _files(catalogue: Catalogue) -> dict[str, str]:
+    files = {}
     for exercise in catalogue.exercises:
-        if name == exercise.file or any(name == segment.file for segment in exercise.segments):
-            return exercise.id
-    return None
+        files.update({segment.file: exercise.id for segment in exercise.segments})
+        files[exercise.file] = exercise.id
+    return files
+
+
+def _action(piece: Clip | PlayAudio | StopAudio, files: Mapping[str, str], catalogue: Catalogue) -> Action | None:
+    if isinstance(piece, StopAudio):
+        return Action("pause")
+    if isinstance(piece, Clip):
+        exercise_id = files.get(unquote(piece.url.removeprefix(WEB_AUDIO_BASE + "/")))
+        return Action("play", exercise_id) if exercise_id else None
+    parsed = parse_token(piece.token)
+    return Action("play", parsed[0], piece.offset_ms) if parsed and catalogue.get(parsed[0]) else None

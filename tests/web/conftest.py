@@ -62,9 +62,9 @@ def manifest_entry(data_dir: Path, exercise_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def web_app(web_data_dir: Path, tmp_path):
-    settings = dev_settings(tmp_path, data_dir=web_data_dir, database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}")
-    return create_app(settings, verifier=None, rng_factory=lambda: random.Random(7))
+def web_app(web_data_dir: Path, tmp_path, make_app):
+    """On the suite's store: SQLite, or PostgreSQL under RECHARGE_TEST_STORE=postgresql."""
+    return make_app(dev_settings(tmp_path, data_dir=web_data_dir, database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}"))
 
 
 @pytest.fixture

@@ -241,10 +241,16 @@ def test_a_crisis_sentence_gets_the_help_lines_first(browser, served):
 
 def test_an_exercise_asked_for_in_the_talk_box_plays_on_the_page(browser, served):
     open_page(browser, served + "/talk")
-    say(browser, "play box breathing")
+    said = say(browser, "play box breathing")
     player = browser.find_element(By.CSS_SELECTOR, "#log .action audio")
     assert "/audio/box-breathing." in player.get_attribute("src")
     assert browser.find_element(By.CSS_SELECTOR, "#log .action a").get_attribute("href").endswith("/exercises/box-breathing")
+    order = [item.get_attribute("class") for item in browser.find_elements(By.CSS_SELECTOR, "#log .said")][-3:]
+    assert order == ["said skill", "said action", "said skill"]
+    assert not any("Alexa" in line or "Nicely done" in line for line in said), said
+    browser.execute_script("arguments[0].play();", player)
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].currentTime;", player) > 0.5)
+    browser.save_screenshot(str(SCREENSHOTS / "talk-exercise.png"))
 
 
 def active(browser):

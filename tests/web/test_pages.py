@@ -212,6 +212,7 @@ def test_a_body_over_the_alexa_limit_is_refused_calmly(client):
     assert reply.status_code == 413 and reply.mimetype == "text/html"
 
 
+@pytest.mark.sqlite_only
 def test_nothing_typed_is_logged_or_stored_and_the_id_is_hashed(client, web_app, caplog):
     caplog.set_level(logging.DEBUG)
     first = client.get("/talk")
@@ -232,7 +233,7 @@ def test_forget_me_deletes_this_browsers_history_and_starts_afresh(client, web_a
     for text in ["check in", "often", "often", "often", "often", "often"]:
         talk(client, text, token)
     database = web_app.extensions["recharge"].database
-    count = lambda: sqlite3.connect(database.path).execute("SELECT COUNT(*) FROM checkins").fetchone()[0]
+    count = lambda: database.row_counts()["checkins"]
     assert count() == 1
     reply = client.post("/talk/forget", data={"csrf": token})
     assert reply.status_code == 200 and shown(words.text("en-US", "web.talk.forgotten")) in reply.get_data(as_text=True)

@@ -18,13 +18,17 @@
   }
 
   function action(item) {
+    if (item.kind === "pause") {
+      Array.prototype.forEach.call(log.querySelectorAll("audio"), function (player) { player.pause(); });
+      return;
+    }
     var box = document.createElement("div");
     box.className = "said action";
     if (item.audio) {
       var player = document.createElement("audio");
       player.controls = true;
       player.preload = "none";
-      player.src = item.audio;
+      player.src = item.audio + (item.offset ? "#t=" + item.offset : "");
       player.setAttribute("aria-label", item.label);
       box.appendChild(player);
     }
