@@ -8,18 +8,22 @@ from typing import Any
 
 import yaml
 
-from audio.contract import KINDS
+from audio.contract import KINDS, POSTURES, SUITS
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 SPEAKERS = ("one", "two", "both")
 NEEDS = ("calm", "sleep", "focus", "connect", "both")
 TONES = ("chime", "bell", "tick")
+PHASES = ("inhale", "hold", "exhale")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SYNONYM_PATTERN = re.compile(r"^[a-z']+(?: [a-z']+)*$")
-TOP_KEYS = {"id", "title", "kind", "length", "summary", "synonyms", "needs", "timeline"}
-REQUIRED_TOP = ("id", "title", "kind", "length", "summary", "synonyms", "timeline")
+TOP_KEYS = {"id", "title", "spoken_title", "kind", "length", "summary", "synonyms", "needs", "posture", "suits",
+            "bed", "timeline"}
+REQUIRED_TOP = ("id", "title", "spoken_title", "kind", "summary", "synonyms", "posture", "suits", "timeline")
 ACTION_KEYS = ("say", "pause", "tone", "repeat")
-EVENT_KEYS = {"say", "pause", "tone", "at", "speaker", "segment", "caption"}
+EVENT_KEYS = {"say", "pause", "tone", "at", "speaker", "segment", "caption", "quiet", "phase", "count"}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+SENTENCE_GAP_MS = 600
 REPEAT_KEYS = {"repeat", "every", "at", "events"}
 
 
@@ -40,17 +44,25 @@ class Event:
     speaker: str | None = None
     segment: bool = False
     caption: str = ""
+    quiet: bool = False  # an intended shared silence: carries the bed, may exceed the silence limit
+    phase: str = ""  # a breathing phase that starts with this cue (inhale, hold, exhale)
+    block_end_ms: int | None = None  # end of the repeat cycle this event belongs to
+    count: bool = False  # a one-word breathing count: said briskly so it fits the second it names
 
 
 @dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
+    spoken_title: str  # the title as said inside a sentence ("a short body scan")
     kind: str
-    length_ms: int
+    length_ms: int | None  # None: the audio is as long as its content
     summary: str
     synonyms: tuple[str, ...]
     needs: tuple[str, ...]
+    posture: str
+    suits: str
+    bed: bool
     events: tuple[Event, ...]
     source: str
 
@@ -108,8 +120,20 @@ class _Reader:
         return tuple(values)
 
 
-def _event(r: _Reader, raw: Any, field: str, offset_ms: int, pinned: bool = False) -> Event:
-    """pinned: the event starts at offset_ms unless it gives its own `at` (the first of a cycle)."""
+def _flag(r: _Reader, data: dict, key: str, field: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise r.fail(f"{field}.{key}", f"must be true or false, got {value!r}")
+    return value
+
+
+def _event(r: _Reader, raw: Any, field: str, offset_ms: int, pinned: bool = False,
+           block_end_ms: int | None = None) -> list[Event]:
+    """pinned: the event starts at offset_ms unless it gives its own `at` (the first of a cycle).
+
+    A `say` of several sentences becomes one cue per sentence with a short breath between them,
+    so each caption is one sentence and its pace can be measured.
+    """
     data = r.keys(raw, EVENT_KEYS, field)
     actions = [k for k in ACTION_KEYS if k in data]
     if len(actions) != 1:
@@ -118,20 +142,34 @@ def _event(r: _Reader, raw: Any, field: str, offset_ms: int, pinned: bool = Fals
     if "at" in data:
         at_ms = offset_ms + r.seconds(data["at"], f"{field}.at")
     speaker = None if "speaker" not in data else r.choice(data["speaker"], SPEAKERS, f"{field}.speaker")
-    segment = data.get("segment", False)
-    if not isinstance(segment, bool):
-        raise r.fail(f"{field}.segment", f"must be true or false, got {segment!r}")
-    common = dict(where=field, at_ms=at_ms, speaker=speaker, segment=segment)
+    segment = _flag(r, data, "segment", field)
+    quiet = _flag(r, data, "quiet", field)
+    phase = "" if "phase" not in data else r.choice(data["phase"], PHASES, f"{field}.phase")
+    count = _flag(r, data, "count", field)
+    if count and ("say" not in data or len(str(data["say"]).split()) != 1):
+        raise r.fail(f"{field}.count", "a count is one spoken word")
+    common = dict(where=field, at_ms=at_ms, speaker=speaker, segment=segment, block_end_ms=block_end_ms)
     if "caption" in data and "tone" not in data:
         raise r.fail(f"{field}.caption", "is only for tone events")
     if segment and "tone" not in data:
         raise r.fail(f"{field}.segment", "a segment must start with a tone")
+    if quiet and "pause" not in data:
+        raise r.fail(f"{field}.quiet", "only a pause can be a quiet shared silence")
+    if phase and "say" not in data:
+        raise r.fail(f"{field}.phase", "a breathing phase starts with a spoken cue")
+    if phase and at_ms is None:
+        raise r.fail(f"{field}.phase", "a breathing phase needs a time on the clock (`at`, or first in its cycle)")
     if "say" in data:
-        return Event("speech", text=r.text(data, "say", f"{field}.say"), **common)
+        sentences = SENTENCE_END.split(r.text(data, "say", f"{field}.say"))
+        events = [Event("speech", text=sentences[0], phase=phase, count=count, **common)]
+        for sentence in sentences[1:]:
+            events += [Event("pause", where=field, pause_ms=SENTENCE_GAP_MS, block_end_ms=block_end_ms),
+                       Event("speech", where=field, text=sentence, speaker=speaker, block_end_ms=block_end_ms)]
+        return events
     if "pause" in data:
-        return Event("pause", pause_ms=r.seconds(data["pause"], f"{field}.pause", positive=True), **common)
+        return [Event("pause", pause_ms=r.seconds(data["pause"], f"{field}.pause", positive=True), quiet=quiet, **common)]
     caption = r.text(data, "caption", f"{field}.caption") if "caption" in data else ""
-    return Event("tone", tone=r.choice(data["tone"], TONES, f"{field}.tone"), caption=caption, **common)
+    return [Event("tone", tone=r.choice(data["tone"], TONES, f"{field}.tone"), caption=caption, **common)]
 
 
 def _repeat(r: _Reader, raw: dict, field: str) -> list[Event]:
@@ -149,30 +187,34 @@ def _repeat(r: _Reader, raw: dict, field: str) -> list[Event]:
         raise r.fail(f"{field}.events", "must be a non-empty list")
     events: list[Event] = []
     for cycle in range(times):
+        cycle_start = start_ms + cycle * every_ms
         for i, raw_event in enumerate(inner):
-            event = _event(r, raw_event, f"{field}.events[{i}]", start_ms + cycle * every_ms, pinned=i == 0)
-            if event.at_ms is not None and event.at_ms - start_ms - cycle * every_ms >= every_ms:
+            made = _event(r, raw_event, f"{field}.events[{i}]", cycle_start, pinned=i == 0,
+                          block_end_ms=cycle_start + every_ms)
+            if made[0].at_ms is not None and made[0].at_ms - cycle_start >= every_ms:
                 raise r.fail(f"{field}.events[{i}].at", "must fall inside the cycle (less than `every`)")
-            events.append(event)
+            events.extend(made)
     events.append(Event("pause", where=f"{field}.end", at_ms=start_ms + times * every_ms))
     return events
 
 
-def _timeline(r: _Reader, raw: Any, length_ms: int) -> tuple[Event, ...]:
+def _timeline(r: _Reader, raw: Any, length_ms: int | None, bed: bool) -> tuple[Event, ...]:
     if not isinstance(raw, list) or not raw:
         raise r.fail("timeline", "must be a non-empty list of events")
     events: list[Event] = []
     for i, item in enumerate(raw):
         field = f"timeline[{i}]"
         is_repeat = isinstance(item, dict) and "repeat" in item
-        events.extend(_repeat(r, item, field) if is_repeat else [_event(r, item, field, 0)])
+        events.extend(_repeat(r, item, field) if is_repeat else _event(r, item, field, 0))
     _check_clock(r, events, length_ms)
+    if any(e.quiet for e in events) and not bed:
+        raise r.fail("bed", "a script with quiet shared silences needs `bed: true` (a soft bed, never digital silence)")
     if any(e.segment for e in events) and not events[0].segment:
         raise r.fail("timeline[0].segment", "when an exercise has segments, the first event must start one")
     return tuple(events)
 
 
-def _check_clock(r: _Reader, events: list[Event], length_ms: int) -> None:
+def _check_clock(r: _Reader, events: list[Event], length_ms: int | None) -> None:
     """The parts of the clock known before synthesis: absolute times in order and inside the length."""
     floor = 0
     for event in events:
@@ -181,7 +223,7 @@ def _check_clock(r: _Reader, events: list[Event], length_ms: int) -> None:
                 raise r.fail(f"{event.where}.at", f"{event.at_ms / 1000:g} s is earlier than the time already used ({floor / 1000:g} s)")
             floor = event.at_ms
         floor += event.pause_ms
-    if floor > length_ms:
+    if length_ms is not None and floor > length_ms:
         raise r.fail("length", f"{length_ms / 1000:g} s is shorter than the timeline ({floor / 1000:g} s)")
 
 
@@ -189,7 +231,7 @@ def load_exercise(path: Path) -> Exercise:
     """Read and validate one exercise file."""
     r = _Reader(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path.name}: not valid YAML: {exc}") from None
     data = r.keys(raw, TOP_KEYS, "top level")
@@ -201,7 +243,8 @@ def load_exercise(path: Path) -> Exercise:
         raise r.fail("id", f"must be kebab-case (a-z, 0-9, hyphens), got {ex_id!r}")
     if ex_id != path.stem:
         raise r.fail("id", f"{ex_id!r} must match the file name {path.stem!r}")
-    length_ms = r.seconds(data["length"], "length", positive=True)
+    length_ms = r.seconds(data["length"], "length", positive=True) if "length" in data else None
+    bed = _flag(r, data, "bed", "top level")
     synonyms = r.words(data, "synonyms", SYNONYM_PATTERN, "synonyms")
     if not synonyms:
         raise r.fail("synonyms", "needs at least one spoken name")
@@ -211,12 +254,16 @@ def load_exercise(path: Path) -> Exercise:
     return Exercise(
         id=ex_id,
         title=r.text(data, "title", "title"),
+        spoken_title=r.text(data, "spoken_title", "spoken_title"),
         kind=r.choice(data["kind"], KINDS, "kind"),
         length_ms=length_ms,
         summary=r.text(data, "summary", "summary"),
         synonyms=synonyms,
         needs=needs,
-        events=_timeline(r, data["timeline"], length_ms),
+        posture=r.choice(data["posture"], POSTURES, "posture"),
+        suits=r.choice(data["suits"], SUITS, "suits"),
+        bed=bed,
+        events=_timeline(r, data["timeline"], length_ms, bed),
         source=path.name,
     )
 

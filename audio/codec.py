@@ -6,14 +6,11 @@ import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import imageio_ffmpeg
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", RuntimeWarning)  # no ffmpeg on PATH: we hand pydub our own
-    warnings.simplefilter("ignore", DeprecationWarning)  # audioop on 3.11-3.12
-    from pydub import AudioSegment
 
 SAMPLE_RATE = 24000
 SAMPLES_PER_MS = SAMPLE_RATE // 1000
@@ -29,41 +26,68 @@ class CodecError(RuntimeError):
 
 
 @functools.cache
+def pydub_segment() -> type:
+    """pydub's AudioSegment, pointed at our ffmpeg (imported on first use: a no-op rebuild never needs it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no ffmpeg on PATH: we hand pydub our own
+        warnings.simplefilter("ignore", DeprecationWarning)  # audioop on 3.11-3.12
+        from pydub import AudioSegment
+    AudioSegment.converter = ffmpeg_exe()
+    return AudioSegment
+
+
+@functools.cache
 def ffmpeg_exe() -> str:
-    """The static ffmpeg from imageio-ffmpeg, also handed to pydub (no apt, no ffprobe)."""
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
-    AudioSegment.converter = exe
-    return exe
+    """The static ffmpeg from imageio-ffmpeg (no apt, no ffprobe)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _ffmpeg(args: list[str], data: bytes | None, what: str) -> bytes:
+    """One ffmpeg run fed through stdin: if the build dies, ffmpeg reads end-of-file and exits with it."""
+    feed = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
+    proc = subprocess.run([ffmpeg_exe(), "-v", "error", *args], capture_output=True, check=False, **feed)
+    if proc.returncode != 0:
+        raise CodecError(f"ffmpeg could not {what}: {proc.stderr.decode(errors='replace').strip()[-300:]}")
+    return proc.stdout
 
 
 def decode(source: Path | bytes) -> np.ndarray:
     """Any audio ffmpeg reads -> mono float32 at 24 kHz (encoder delay removed via the LAME tag)."""
+    import numpy as np
+
     is_path = isinstance(source, Path)
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(source) if is_path else "pipe:0",
-           "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"]
-    proc = subprocess.run(cmd, input=None if is_path else source, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise CodecError(f"ffmpeg could not decode {source if is_path else 'audio bytes'}: {proc.stderr.decode(errors='replace').strip()}")
-    return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
+    raw = _ffmpeg(["-i", str(source) if is_path else "pipe:0", "-f", "s16le", "-acodec", "pcm_s16le",
+                   "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"], None if is_path else source,
+                  f"decode {source if is_path else 'audio bytes'}")
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def to_segment(pcm: np.ndarray) -> AudioSegment:
+def pcm16(pcm: np.ndarray) -> bytes:
+    import numpy as np
+
+    return np.round(np.clip(pcm, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def to_segment(pcm: np.ndarray):
     """float32 [-1, 1] -> 16-bit mono pydub segment at 24 kHz."""
-    ffmpeg_exe()
-    data = np.round(np.clip(pcm, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-    return AudioSegment(data=data, sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
+    return pydub_segment()(data=pcm16(pcm), sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
 
 
-def from_segment(segment: AudioSegment) -> np.ndarray:
+def from_segment(segment) -> np.ndarray:
     """16-bit mono pydub segment -> float32."""
+    import numpy as np
+
     return np.frombuffer(segment.raw_data, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def encode_mp3(pcm: np.ndarray, path: Path) -> None:
-    """One export for the whole timeline: MPEG-2 layer III, 48 kbps, 24 kHz, mono."""
-    handle = to_segment(pcm).export(str(path), format="mp3", bitrate=f"{MP3_BITRATE_KBPS}k",
-                                    parameters=["-ac", "1", "-ar", str(SAMPLE_RATE)])
-    handle.close()
+    """One encode for the whole timeline: MPEG-2 layer III, 48 kbps, 24 kHz, mono, with the LAME tag
+    (raw PCM piped in, no intermediate WAV file)."""
+    _ffmpeg(["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0", "-c:a", "libmp3lame",
+             "-b:a", f"{MP3_BITRATE_KBPS}k", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "mp3", "-y", str(path)],
+            pcm16(pcm), f"encode {path.name}")
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Protocol
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from audio.codec import SAMPLE_RATE, CodecError, decode
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +22,14 @@ GTTS_LOCALES = {"en-US": ("en", "com"), "en-GB": ("en", "co.uk"), "en-AU": ("en"
                 "en-CA": ("en", "ca"), "en-IN": ("en", "co.in")}
 OFFLINE_VOICE = "heart"  # the voice embedded in the hibari-tts wheel
 OFFLINE_PIN = "0.2.1"
-OFFLINE_SPEED = 0.85
+OFFLINE_SPEED = 0.55  # calm narration: 100-140 words a minute inside a sentence
 OFFLINE_SEED = 0
+COUNT_SPEED = 0.8  # one-word breathing counts ("two", "three") fit inside the second they name
 GTTS_TIMEOUT_S = 15.0
-PROBE_TIMEOUT_S = 4.0
+PROBE_TIMEOUT_S = 2.0
 PROBE_TEXT = "OK."
 FAKE_VERSION = "1"
-FAKE_MS_PER_WORD = 420
+FAKE_MS_PER_WORD = 460
 FAKE_BASE_MS = 250
 FAKE_EDGE_MS = 120
 FAKE_FREQS_HZ = (440.0, 880.0)
@@ -58,8 +62,8 @@ class EngineInfo:
 class Engine(Protocol):
     info: EngineInfo
 
-    def synthesize(self, text: str) -> np.ndarray:
-        """Text -> mono float32 at 24 kHz."""
+    def synthesize(self, text: str, count: bool = False) -> np.ndarray:
+        """Text -> mono float32 at 24 kHz; count: a one-word breathing count, said briskly."""
 
 
 def _package_version(name: str) -> str:
@@ -94,7 +98,9 @@ class FakeEngine:
     def __init__(self, spec: EngineSpec):
         self.info = engine_info(spec)
 
-    def synthesize(self, text: str) -> np.ndarray:
+    def synthesize(self, text: str, count: bool = False) -> np.ndarray:
+        import numpy as np
+
         n = (FAKE_BASE_MS + FAKE_MS_PER_WORD * len(text.split())) * SAMPLE_RATE // 1000
         t = np.arange(n) / SAMPLE_RATE
         burst = sum(np.sin(2 * np.pi * f * t) for f in FAKE_FREQS_HZ) * 0.15
@@ -119,8 +125,11 @@ class OfflineEngine:
             raise SynthesisError(f"hibari-tts produces {HIBARI_RATE} Hz audio; the build needs {SAMPLE_RATE} Hz")
         self._tts = Hibari(voice=OFFLINE_VOICE)
 
-    def synthesize(self, text: str) -> np.ndarray:
-        return np.asarray(self._tts(text, speed=OFFLINE_SPEED, seed=OFFLINE_SEED), dtype=np.float32)
+    def synthesize(self, text: str, count: bool = False) -> np.ndarray:
+        import numpy as np
+
+        speed = COUNT_SPEED if count else OFFLINE_SPEED
+        return np.asarray(self._tts(text, speed=speed, seed=OFFLINE_SEED), dtype=np.float32)
 
 
 class GttsEngine:
@@ -131,7 +140,7 @@ class GttsEngine:
         self._lang, self._tld = gtts_voice(spec.locale)
         self._timeout = spec.timeout_s
 
-    def synthesize(self, text: str) -> np.ndarray:
+    def synthesize(self, text: str, count: bool = False) -> np.ndarray:
         from gtts import gTTS, gTTSError
 
         buffer = io.BytesIO()
@@ -161,11 +170,15 @@ def make_engine(spec: EngineSpec) -> Engine:
 
 
 def probe_gtts(locale: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
-    """None when gTTS answers a tiny request in time, else the reason it did not."""
+    """None when gTTS answers a tiny request in time, else a short reason (never the whole exception text)."""
     try:
         GttsEngine(EngineSpec("gtts", locale, timeout_s)).synthesize(PROBE_TEXT)
     except SynthesisError as exc:
-        return str(exc)
+        cause = exc.__cause__.__context__ if exc.__cause__ is not None else None
+        name = type(cause or exc.__cause__ or exc).__name__
+        if "Timeout" in name:
+            return f"gTTS did not answer within {timeout_s:g} s"
+        return f"gTTS is not reachable ({name})"
     return None
 
 
@@ -175,10 +188,17 @@ def choose_engine(requested: str, locale: str, timeout_s: float = GTTS_TIMEOUT_S
         raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
     gtts_voice(locale)
     if requested != "auto":
+        log.info("voice: %s, as asked with --engine", describe(EngineSpec(requested, locale, timeout_s)))
         return EngineSpec(requested, locale, timeout_s)
     reason = probe_gtts(locale, min(timeout_s, PROBE_TIMEOUT_S))
     if reason is None:
-        log.info("engine auto: gTTS answered; using gtts for the whole build")
+        log.info("voice: gTTS answered; using gtts for the whole build (%s)", describe(EngineSpec("gtts", locale)))
         return EngineSpec("gtts", locale, timeout_s)
-    log.info("engine auto: gTTS unavailable (%s); using the offline voice for the whole build", reason)
+    log.info("voice: %s; using the offline voice for the whole build (%s)", reason,
+             describe(EngineSpec("offline", locale)))
     return EngineSpec("offline", locale, timeout_s)
+
+
+def describe(spec: EngineSpec) -> str:
+    info = engine_info(spec)
+    return f"{info.name} {info.voice} {info.version}, {info.locale}, speed {info.speed:g}"

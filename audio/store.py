@@ -1,6 +1,7 @@
 """On-disk state of a build: atomic writes, content hashes and the synthesised-cue cache."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -10,9 +11,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from audio.engines import EngineInfo
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CACHE_DIR = ".cache"
 FILE_MODE = 0o644
@@ -36,12 +40,17 @@ def tmp_dir(out: Path) -> Path:
     return out / CACHE_DIR / "tmp"
 
 
+def stage_dir(out: Path) -> Path:
+    """Finished files wait here (unserved) until the whole build succeeds."""
+    return out / CACHE_DIR / "stage"
+
+
 def clean_tmp(out: Path) -> None:
-    """Remove temp files a killed build left behind (never in the served folder itself)."""
-    folder = tmp_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.iterdir():
-        stale.unlink(missing_ok=True)
+    """Remove temp and staged files a killed build left behind (never in the served folder itself)."""
+    for folder in (tmp_dir(out), stage_dir(out)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.iterdir():
+            stale.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -56,28 +65,33 @@ def temp_file(out: Path, label: str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def publish(tmp: Path, path: Path) -> None:
+def publish(tmp: Path, path: Path, durable: bool = True) -> None:
     """Flush a finished temp file to disk and rename it over its final name in one step."""
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    if durable:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
     os.chmod(tmp, FILE_MODE)
     os.replace(tmp, path)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], out: Path) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], out: Path, durable: bool = True) -> None:
     """write() fills a temp file; only a complete file is renamed into place."""
     with temp_file(out, path.name) as tmp:
         write(tmp)
-        publish(tmp, path)
+        publish(tmp, path, durable)
 
 
 def atomic_write_text(path: Path, text: str, out: Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), out)
 
 
-def cue_key(text: str, info: EngineInfo) -> str:
+@functools.lru_cache(maxsize=4096)
+def cue_key(text: str, info: EngineInfo, count: bool = False) -> str:
     """Every input that changes a cue's audio: text, engine, voice, speed, locale, engine version."""
-    return digest({"format": CUE_FORMAT, "text": text, "engine": asdict(info)})
+    from audio.engines import COUNT_SPEED
+
+    extra = {"count_speed": COUNT_SPEED} if count else {}
+    return digest({"format": CUE_FORMAT, "text": text, "engine": asdict(info), **extra})
 
 
 class CueCache:
@@ -94,9 +108,13 @@ class CueCache:
         return self.path(key).is_file()
 
     def load(self, key: str) -> np.ndarray:
+        import numpy as np
+
         return np.load(self.path(key), allow_pickle=False)
 
     def store(self, key: str, pcm: np.ndarray) -> None:
+        import numpy as np
+
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
 
@@ -104,4 +122,4 @@ class CueCache:
             with open(tmp, "wb") as f:
                 np.save(f, pcm.astype(np.float32), allow_pickle=False)
 
-        atomic_write(target, write, self.out)
+        atomic_write(target, write, self.out, durable=False)  # a cache: a lost entry is synthesised again

@@ -6,17 +6,19 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import yaml
 
-from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS
+from audio.catalogue import EXERCISES_DIR as SCRIPTS_DIR
+from audio.catalogue import CatalogueError, load_exercise
+from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS, delivery
+from audio.timeline import TimelineError, resolve
 
 log = logging.getLogger(__name__)
 
-# The exercise scripts (data only): what the skill speaks when no audio build is there to read.
-SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "audio" / "exercises"
+# Without a build the skill speaks the scripts, read and laid out by the build's pure (no audio) modules.
 SCRIPT_VERSION = "script000000"
 SPOKEN_MS_PER_WORD = 400
 MIN_CUE_MS = 800
@@ -174,41 +176,20 @@ def _manifest_exercises(path: Path) -> tuple[Exercise, ...]:
     return tuple(exercises)
 
 
-def _script_cues(events: list[Any], offset_ms: int, cursor_ms: int) -> Iterator[tuple[int, Cue | None]]:
-    """Walk a script's timeline the way the build lays it out, with speech timed from its word count."""
-    for raw in events:
-        if not isinstance(raw, dict):
-            raise ValueError("timeline event is not a mapping")
-        start = max(cursor_ms, offset_ms + round(float(raw["at"]) * 1000)) if "at" in raw else cursor_ms
-        if "repeat" in raw:
-            every = round(float(raw.get("every", 0)) * 1000)
-            for cycle in range(int(raw["repeat"])):
-                cycle_start = max(cursor_ms, start + cycle * every)
-                for cursor_ms, cue in _script_cues(raw.get("events") or [], cycle_start, cycle_start):
-                    yield cursor_ms, cue
-            continue
-        if "say" in raw:
-            text = " ".join(str(raw["say"]).split())
-            end = start + max(MIN_CUE_MS, SPOKEN_MS_PER_WORD * len(text.split()))
-            cursor_ms = end
-            yield cursor_ms, Cue(start, end, "speech", text, raw.get("speaker"))
-        elif "pause" in raw:
-            cursor_ms = start + round(float(raw["pause"]) * 1000)
-            yield cursor_ms, None
-        elif "tone" in raw:
-            cursor_ms = start + TONE_MS
-            yield cursor_ms, Cue(start, cursor_ms, "tone", raw.get("caption"), raw.get("speaker"))
-
-
 def _script_exercise(path: Path) -> Exercise:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cues = tuple(cue for _, cue in _script_cues(data["timeline"], 0, 0) if cue is not None)
-    duration_ms = max([round(float(data["length"]) * 1000)] + [cue.end_ms for cue in cues])
+    """A script laid out by the build's own (pure) reader and resolver, with speech timed from its word count."""
+    script = load_exercise(path)
+    durations = {index: max(MIN_CUE_MS, SPOKEN_MS_PER_WORD * len(event.text.split())) if event.kind == "speech"
+                 else TONE_MS for index, event in enumerate(script.events) if event.kind != "pause"}
+    resolved = resolve(script, durations)
+    cues = tuple(Cue(placed.start_ms, placed.end_ms, placed.event.kind,
+                     placed.event.text if placed.event.kind == "speech" else (placed.event.caption or None),
+                     placed.event.speaker) for placed in resolved.placed)
     return Exercise(
-        id=str(data["id"]), title=str(data["title"]), kind=str(data["kind"]), summary=str(data.get("summary", "")),
-        synonyms=tuple(str(s).lower() for s in data.get("synonyms") or ()), needs=tuple(data.get("needs") or ()),
-        duration_ms=duration_ms, file="", sha256=SCRIPT_VERSION,
-        delivery="ssml" if duration_ms <= SSML_AUDIO_LIMIT_MS else "audio_player", timeline=cues,
+        id=script.id, title=script.title, kind=script.kind, summary=script.summary,
+        synonyms=tuple(s.lower() for s in script.synonyms), needs=script.needs,
+        duration_ms=resolved.duration_ms, file="", sha256=SCRIPT_VERSION,
+        delivery=delivery(resolved.duration_ms), timeline=cues,
     )
 
 
@@ -218,7 +199,7 @@ def load_scripts(scripts_dir: Path = SCRIPTS_DIR) -> Catalogue:
     for path in sorted(scripts_dir.glob("*.yaml")):
         try:
             exercises.append(_script_exercise(path))
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:
+        except (OSError, yaml.YAMLError, CatalogueError, TimelineError, KeyError, TypeError, ValueError) as error:
             log.error("exercise script %s skipped (%s)", path.name, type(error).__name__)
     return Catalogue(tuple(exercises), "scripts" if exercises else "none")
 

@@ -65,9 +65,9 @@ class Offer:
 
 # Which session field names the offer's target, per kind: every kind of offer there is.
 TARGET_FIELD: Mapping[str, str] = {"strategy": "topic", "exercise": "need", "check": "check", "delete_data": "scope",
-                                   "play": "id", "reconnect": "step"}
-# Kinds whose target is data (an exercise id), so the question is one message for all targets.
-GENERIC_QUESTION = frozenset({"play"})
+                                   "play": "id", "reconnect": "step", "speaker": "then", "together": "share"}
+# Kinds whose target is data (an exercise id, what to do next), so the question is one message for all targets.
+GENERIC_QUESTION = frozenset({"play", "speaker"})
 
 
 def line(message_id: str, pause_ms: int = 0, **params: Any) -> Line:

@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from skill.devtools.console import ConsoleSession, http_transport, run
 from skill.devtools.utterances import UtteranceMatcher, load_model
+from tests.talk import text
 
 
 @pytest.fixture
@@ -66,3 +67,34 @@ def test_session_attributes_carry_over(app, matcher):
     assert seen[0]["session"]["new"] is True
     assert seen[1]["session"]["new"] is False
     assert seen[0]["session"]["sessionId"] == seen[1]["session"]["sessionId"]
+
+
+def test_person_command_switches_the_speaking_voice_within_the_session(app, matcher):
+    client = app.test_client()
+    seen = []
+
+    def transport(envelope):
+        seen.append(envelope)
+        return client.post("/alexa", json=envelope).get_json()
+
+    session = ConsoleSession(transport, matcher)
+    out = io.StringIO()
+    script = io.StringIO("open relationship recharge\n/person amzn1.ask.person.CONSOLEA\nhow are we both doing\n"
+                         "/person\nhow are we both doing\n/quit\n")
+    run(session, script, out, interactive=False)
+    people = [envelope["context"]["System"].get("person") for envelope in seen]
+    assert people == [None, {"personId": "amzn1.ask.person.CONSOLEA"}, None]
+    assert len({envelope["session"]["sessionId"] for envelope in seen}) == 1
+    transcript = out.getvalue()
+    assert "(speaking as person amzn1.ask.person.CONSOLEA)" in transcript
+    assert "(BothOfUsHistoryIntent)" in transcript
+    assert transcript.index(text("together.you_first")) < transcript.index(text("together.needs_voices"))
+
+
+def test_person_option_speaks_as_a_recognised_voice(live_url, monkeypatch, capsys):
+    from skill.devtools import console
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("how are we both doing\nturn sharing off\n/quit\n"))
+    assert console.main(["--url", live_url, "--person", "amzn1.ask.person.CONSOLEB"]) == 0
+    transcript = capsys.readouterr().out
+    assert text("together.you_first") in transcript and text("sharing.turned_off") in transcript

@@ -10,6 +10,9 @@ import pytest
 from skill.conversation.router import build_router
 from skill.devtools.package import build_package
 from skill.speech import CONTENT_DIR, DEFAULT_LOCALE, load_content_file, locale_chain
+from skill.understanding.build_models import COMMAND, MAX_SAMPLE_CHARS, MAX_SAMPLES_PER_INTENT, build_model, render
+from skill.understanding.normalise import normalise
+from skill.understanding.source import LOCALES as SOURCE_LOCALES, load_source
 from skill.devtools.utterances import MODELS_DIR, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +66,55 @@ def test_sample_utterances_obey_alexa_rules(locale):
             used = set(re.findall(r"\{(\w+)\}", sample))
             assert used <= slots, f"{where}: declare slot(s) {sorted(used - slots)} on the intent"
             assert sample.count("{") == sample.count("}") == len(re.findall(r"\{\w+\}", sample)), where
-            key = sample.lower()
-            assert key not in seen, f"{where}: duplicate of a sample in {seen.get(key)}"
+            assert len(sample) <= MAX_SAMPLE_CHARS, f"{where}: too long"
+            key = normalise(re.sub(r"\{(\w+)\}", r"slot\1", sample))
+            assert seen.get(key, intent["name"]) == intent["name"], f"{where}: also a sample of {seen.get(key)}"
             seen[key] = intent["name"]
+        assert len(intent.get("samples", [])) <= MAX_SAMPLES_PER_INTENT, f"{intent['name']}: too many samples"
+
+
+def test_every_english_locale_has_a_model():
+    assert LOCALES == sorted(SOURCE_LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_committed_models_match_the_templates(locale):
+    assert (MODELS_DIR / f"{locale}.json").read_text(encoding="utf-8") == render(build_model(locale)), (
+        f"{locale}.json is out of date with interaction_models/templates: run {COMMAND}")
+
+
+BARE_SLOTS_ALLOWED = {"AnswerFrequencyIntent", "WorkloadAnswerIntent", "PlayExerciseIntent", "CoupleNamesIntent"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_bare_slot_samples_only_where_nothing_else_is_meant(locale):
+    for intent in language(locale)["intents"]:
+        for sample in intent.get("samples", []):
+            if not re.sub(r"\{\w+\}|\band\b|\s", "", sample):
+                assert intent["name"] in BARE_SLOTS_ALLOWED, f"{locale} {intent['name']} {sample!r}: add carrier words"
+    safety = next(i for i in language(locale)["intents"] if i["name"] == "SafetyIntent")
+    assert {slot["type"] for slot in safety["slots"]} == {"SAFETY_PERSON", "SAFETY_HARM"}
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("en-US", ("labor", "mom", "vacation")), ("en-CA", ("labour", "mom", "vacation")),
+    ("en-GB", ("labour", "mum", "holiday")), ("en-AU", ("labour", "mum", "holiday")),
+    ("en-IN", ("labour", "mum", "holiday")),
+])
+def test_each_locale_uses_its_own_words(locale, words):
+    text = json.dumps(language(locale))
+    for word in words:
+        assert re.search(rf"\b{word}\b", text), f"{locale}: expected the local word {word!r}"
+    assert load_source().words[locale]
+
+
+def test_manifest_lists_every_locale_with_its_own_examples():
+    manifest = json.loads((MODELS_DIR / "skill.json").read_text())["manifest"]
+    published = manifest["publishingInformation"]["locales"]
+    assert sorted(published) == LOCALES
+    assert sorted(manifest["privacyAndCompliance"]["locales"]) == LOCALES
+    examples = [tuple(info["examplePhrases"]) for info in published.values()]
+    assert len(set(examples)) == len(examples), "give each locale its own example phrases"
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -12,10 +12,9 @@ from tests.talk import Session, said, text
 MODEL = json.loads((Path(__file__).parents[1] / "interaction_models" / "en-US.json").read_text())["interactionModel"]["languageModel"]
 
 
-def test_the_phrase_list_loads_and_is_normalised():
-    phrases = safety.phrases()
-    assert len(phrases) > 50
-    assert all(p.startswith(" ") and p.endswith(" ") and "'" not in p for p in phrases)
+def test_the_pattern_file_loads_into_kinds_of_danger():
+    kinds = {kind for kind, _ in safety.scanner().patterns}
+    assert {"suicide", "self_harm", "violence", "sexual", "children", "control", "followed", "unsafe"} <= kinds
 
 
 @pytest.mark.parametrize("heard", [
@@ -40,9 +39,18 @@ def test_ordinary_answers_never_raise_the_alarm():
     assert [w for w in ordinary if safety.is_alarming(w)] == []
 
 
+def _filled(sample: str) -> list[str]:
+    """The sample with every "my ..." person and every harm the model lists."""
+    people = [p for p in _synonyms("SAFETY_PERSON") if p.startswith("my ")]
+    harms = _synonyms("SAFETY_HARM")
+    if "{person}" in sample and "{harm}" in sample:
+        return [sample.replace("{person}", p).replace("{harm}", h) for p in people[::3] for h in harms]
+    return [sample.replace("{person}", p) for p in people] if "{person}" in sample else [sample]
+
+
 def test_every_safety_sample_would_be_caught_as_free_text_too():
     samples = next(i["samples"] for i in MODEL["intents"] if i["name"] == "SafetyIntent")
-    assert [s for s in samples if not safety.is_alarming(s)] == []
+    assert [f for s in samples for f in _filled(s) if not safety.is_alarming(f)] == []
 
 
 def test_samples_of_other_intents_do_not_raise_the_alarm():

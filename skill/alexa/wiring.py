@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ask_sdk_core.attributes_manager import AttributesManager
@@ -25,12 +25,19 @@ from skill.storage import (
     StorePersistenceAdapter,
     is_postgres_url,
     open_store,
+    person_key,
     speaker,
 )
 from skill.storage.scope import AccountScope
+from skill.together import Together
 
 log = logging.getLogger(__name__)
 NAMES_KEY = "couple_names"
+
+
+def partner_key(account: str, secret: str) -> str:
+    """The key of the partner who said who they are without a recognised voice: one per account, never an Alexa id."""
+    return person_key(f"unrecognised-partner:{account}", secret)
 
 
 @dataclass
@@ -44,6 +51,67 @@ class Services:
     audio_host: AudioHost = field(default_factory=lambda: AudioHost(None))
     attributes_manager: AttributesManager | None = None
     account_key: str | None = None
+    recognised: bool = False  # Alexa recognised the voice: user_key is that person's
+
+    @property
+    def _scope(self) -> AccountScope | None:
+        return self.database if isinstance(self.database, AccountScope) and self.user_key else None
+
+    def as_speaker(self, who: str) -> Services:
+        """An unrecognised voice that said it is the partner gets the partner's key; the holder keeps the account's."""
+        if self.recognised or who != "partner" or not self.account_key:
+            return self
+        return replace(self, user_key=partner_key(self.account_key, self.settings.user_key_secret))
+
+    def people_on_account(self) -> int | None:
+        if self._scope is None:
+            return None
+        try:
+            return len(self._scope.persons())
+        except StorageError as error:
+            log.warning("people on the account unavailable: %s", error)
+            return None
+
+    def together(self) -> Together | None:
+        """Partners are the other recognised voices with check-ins; their check-ins are read only if both share."""
+        scope = self._scope
+        if scope is None or not self.recognised or not self.account_key:
+            return None
+        unrecognised = {self.account_key, partner_key(self.account_key, self.settings.user_key_secret)}
+        try:
+            people = scope.persons()
+            me = next((person for person in people if person.key == self.user_key), None)
+            partners = [person for person in people
+                        if person.key != self.user_key and person.key not in unrecognised and person.recognised]
+            mine = tuple(scope.recent_checkins(self.user_key, RECENT)) if me else ()
+            sharing = me.sharing if me else True
+            partner_sharing = all(person.sharing for person in partners)
+            theirs = (tuple(scope.recent_checkins(partners[0].key, RECENT))
+                      if len(partners) == 1 and sharing and partner_sharing else ())
+        except StorageError as error:
+            log.warning("side by side unavailable: %s", error)
+            return None
+        return Together(mine, sharing, len(partners), partner_sharing, theirs)
+
+    def set_sharing(self, sharing: bool) -> bool:
+        if self._scope is None or not self.recognised:
+            return False
+        try:
+            self._scope.set_sharing(self.user_key, sharing)
+            return True
+        except StorageError as error:
+            log.warning("sharing choice not saved: %s", error)
+            return False
+
+    def erase_account(self) -> bool:
+        if self._scope is None:
+            return False
+        try:
+            self._scope.delete_account()
+            return True
+        except StorageError as error:
+            log.warning("delete all our data failed: %s", error)
+            return False
 
     def _store(self) -> tuple[Store | AccountScope, str] | None:
         if self.database is None or not self.user_key:
@@ -206,7 +274,7 @@ def build_endpoint(
         return Services(user_key=who.key if who else None, database=scoped, settings=settings,
                         catalogue=catalogues.get(), audio_host=host,
                         attributes_manager=handler_input.attributes_manager,
-                        account_key=who.account if who else None)
+                        account_key=who.account if who else None, recognised=bool(who and who.recognised))
 
     adapter = StorePersistenceAdapter(database, settings.user_key_secret) if database else None
     skill = build_skill(services_factory=services_factory, rng_factory=rng_factory, persistence_adapter=adapter)

@@ -7,7 +7,9 @@ from typing import Any, Callable
 from skill import checkin, history, questionnaire
 from skill.conversation.events import Event
 from skill.conversation.port import Port
-from skill.conversation.shared import Handler, Reply, Table, check_prompt, leaving, make_offer, safety_reply
+from skill.conversation.shared import (
+    Handler, Reply, Table, ask_speaker, check_prompt, leaving, make_offer, needs_speaker, safety_reply,
+)
 from skill.conversation.state import QUESTIONNAIRES, Check, State
 from skill.turn import Line, Offer, ask, line, tell
 from skill.focused import FOCUSED
@@ -27,8 +29,8 @@ def _finish(kind: str, answers: Answers, port: Port) -> tuple[tuple[Line, ...], 
         return (line("checkin.result.too_few"),), Offer("check", "checkin")
     previous = port.recent_checkins(1)
     compared = history.compare(previous[0], result) if previous else ()
-    port.save_checkin(result)
-    return (*checkin.reading(result), *compared), checkin.next_step(result)
+    unsaved = () if port.save_checkin(result) else (line("checkin.result.not_saved"),)
+    return (*checkin.reading(result), *compared, *unsaved), checkin.next_step(result)
 
 
 def carry_on(event: Event, kind: str, step: Step, state: State, port: Port, lead: tuple[Line, ...] = ()) -> Reply:
@@ -48,6 +50,8 @@ def start(event: Event, kind: str, state: State, port: Port) -> Reply:
     if state.check and state.check.kind == kind:
         return carry_on(event, kind, questionnaire.start_over(q), state, port)
     lead, left = leaving(state)
+    if kind == "checkin" and needs_speaker(state, port):
+        return ask_speaker(left, "checkin", lead)  # the check-in is saved and compared: whose is it?
     return carry_on(event, kind, questionnaire.start(q), replace(left, offer=None), port, lead)
 
 

@@ -1,21 +1,28 @@
-"""The idle state, and the global intents every state falls back on: launch, help, stop, history, delete, share, fallback."""
+"""The idle state, and the global intents every state falls back on: launch, help, stop, history, delete, share, fallback.
+
+History is only read for the person speaking: a recognised voice, or an unrecognised one that said who it is.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from skill import history
+from skill import history, together
 from skill.conversation.events import LAUNCH, Event
 from skill.conversation.port import Port
-from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, resume
+from skill.conversation.shared import (
+    MENU, Handler, Reply, Table, ask_speaker, leaving, make_offer, needs_speaker, resume,
+)
 from skill.conversation.state import State
 from skill.turn import Offer, ask, line, tell
 
-DELETE_DATA = Offer("delete_data", "all")
+DELETE_DATA = Offer("delete_data", "all")  # the speaking person's data
+DELETE_ALL_DATA = Offer("delete_data", "account")  # everyone's on the account
+SIDE_BY_SIDE = Offer("together", "both")
 
 
 def welcome(event: Event, state: State, port: Port) -> Reply:
-    fresh = State(names=state.names)
-    last = port.recent_checkins(1)
+    fresh = State(names=state.names, speaker=state.speaker)
+    last = None if needs_speaker(state, port) else port.recent_checkins(1)
     if last:
         return ask(line("launch.welcome_back"), history.when(last[0]), line("launch.choices"),
                    reprompt=line("launch.reprompt")), fresh
@@ -31,6 +38,9 @@ def goodbye(event: Event, state: State, port: Port) -> Reply:
 
 
 def how_have_i_been(event: Event, state: State, port: Port) -> Reply:
+    if needs_speaker(state, port):
+        lead, left = leaving(state)  # a yes now answers the question, not a check in progress
+        return ask_speaker(left, "history", lead)
     records = port.recent_checkins()
     said = (line("history.unavailable"),) if records is None else history.trend(records)
     return ask(*said, *resume(state)), state
@@ -38,7 +48,35 @@ def how_have_i_been(event: Event, state: State, port: Port) -> Reply:
 
 def delete_data(event: Event, state: State, port: Port) -> Reply:
     lead, left = leaving(state)
+    if needs_speaker(left, port):
+        return ask_speaker(left, "delete", lead)
     return make_offer(left, lead, DELETE_DATA)
+
+
+def delete_all_data(event: Event, state: State, port: Port) -> Reply:
+    lead, left = leaving(state)
+    return make_offer(left, lead, DELETE_ALL_DATA)
+
+
+def how_are_we_both(event: Event, state: State, port: Port) -> Reply:
+    """Only for two recognised voices that both checked in and both share; it first says what it will share."""
+    reason = together.why_not(port.recognised, port.together() if port.recognised else None)
+    if reason is not None:
+        return ask(reason, *resume(state)), state
+    lead, left = leaving(state)
+    return make_offer(left, lead, SIDE_BY_SIDE)
+
+
+def sharing(on: bool) -> Handler:
+    def handler(event: Event, state: State, port: Port) -> Reply:
+        if not port.recognised:
+            said = line("sharing.needs_voice")
+        elif not port.set_sharing(on):
+            said = line("sharing.failed")
+        else:
+            said = line("sharing.turned_on") if on else line("sharing.turned_off")
+        return ask(said, *resume(state)), state
+    return handler
 
 
 def share_feeling(event: Event, state: State, port: Port) -> Reply:
@@ -85,6 +123,10 @@ TABLE: Table = {
     "AMAZON.NavigateHomeIntent": goodbye,
     "HistoryIntent": how_have_i_been,
     "DeleteDataIntent": delete_data,
+    "DeleteAllDataIntent": delete_all_data,
+    "BothOfUsHistoryIntent": how_are_we_both,
+    "SharingOffIntent": sharing(False),
+    "SharingOnIntent": sharing(True),
     "ShareFeelingIntent": share_feeling,
     "AnswerFrequencyIntent": not_asked,
     "WorkloadAnswerIntent": not_asked,

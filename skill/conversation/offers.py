@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
-from skill import strategies
-from skill.conversation import checking, playing, reading
+from skill import strategies, together
+from skill.conversation import checking, idle, playing, reading
 from skill.conversation.events import Event
 from skill.conversation.port import Port
-from skill.conversation.shared import MENU, Reply, Table, make_offer
-from skill.conversation.state import QUESTIONNAIRES, State
+from skill.conversation.shared import MENU, Handler, Reply, Table, make_offer, resume
+from skill.conversation.state import QUESTIONNAIRES, SPEAKERS, State
 from skill.turn import Offer, ask, line, tell
 
 Answer = Callable[[Offer, Event, State, Port], Reply]
@@ -43,6 +43,8 @@ def start_check(offer: Offer, event: Event, state: State, port: Port) -> Reply:
 
 
 def delete(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    if offer.target == "account":
+        return ask(line("delete.all_done") if port.erase_account() else line("delete.failed"), MENU), state
     return ask(line("delete.done" if port.erase_data() else "delete.failed"), MENU), state
 
 
@@ -67,6 +69,55 @@ def reconnect_no(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     return tell(line("reconnect.feedback_hard"), line("reconnect.tomorrow")), state
 
 
+# What an answer to "who is this?" carries on with: the request that needed to know.
+AFTER_SPEAKER: Mapping[str, Handler] = {
+    "checkin": lambda event, state, port: checking.start(event, "checkin", state, port),
+    "history": idle.how_have_i_been,
+    "delete": idle.delete_data,
+}
+
+
+def speaking_as(who: str, offer: Offer | None, event: Event, state: State, port: Port) -> Reply:
+    """Remembered for the session; the router hands later requests the port of this person."""
+    state, port = replace(state, speaker=who), port.as_speaker(who)
+    carry_on = AFTER_SPEAKER.get(offer.target) if offer is not None else None
+    reply = carry_on(event, state, port) if carry_on else None
+    if reply is not None:
+        return reply
+    return ask(line("speaker.noted"), *resume(state)), state
+
+
+def holder(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    return speaking_as("holder", offer, event, state, port)
+
+
+def partner(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    return speaking_as("partner", offer, event, state, port)
+
+
+def speaker_answer(event: Event, state: State, port: Port) -> Reply:
+    """"I'm the partner": answers the question if it was asked, and may also be said unasked."""
+    slot = event.slot("speaker")
+    who = slot.value_id if slot.value_id in SPEAKERS else None
+    pending = state.offer if state.offer is not None and state.offer.kind == "speaker" else None
+    if port.recognised:
+        return ask(line("speaker.recognised"), *resume(state)), replace(state, offer=None)
+    if who is None:
+        if pending is None:
+            return ask(line("speaker.not_caught"), *resume(state)), state
+        return make_offer(state, (line("speaker.not_caught"),), Offer(pending.kind, pending.target))  # asked afresh
+    return speaking_as(who, pending, event, replace(state, offer=None), port)
+
+
+def share_side_by_side(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    """Checked again at the yes: a partner may have turned sharing off since the offer."""
+    now = port.together() if port.recognised else None
+    reason = together.why_not(port.recognised, now)
+    if reason is not None or now is None:
+        return ask(reason or line("history.unavailable"), MENU), state
+    return ask(*together.side_by_side(now), MENU), state
+
+
 @dataclass(frozen=True)
 class Kind:
     yes: Answer
@@ -77,9 +128,11 @@ KINDS: Mapping[str, Kind] = {
     "strategy": Kind(yes=read_topic, no=declined),  # target: a topic id
     "exercise": Kind(yes=exercise_for_need, no=declined),  # target: a need (calm, connect)
     "check": Kind(yes=start_check, no=declined),  # target: a check kind
-    "delete_data": Kind(yes=delete, no=keep),  # target: "all"
+    "delete_data": Kind(yes=delete, no=keep),  # target: "all" (the speaker's) or "account" (everyone's)
     "play": Kind(yes=play_offered, no=declined),  # target: an exercise id
     "reconnect": Kind(yes=reconnect_yes, no=reconnect_no),  # target: "names" or "feedback"
+    "speaker": Kind(yes=holder, no=partner),  # "is this the account holder?"; target: what to carry on with
+    "together": Kind(yes=share_side_by_side, no=declined),  # target: "both"
 }
 
 
@@ -97,9 +150,12 @@ def no(event: Event, state: State, port: Port) -> Reply:
 
 def tell_me_more(event: Event, state: State, port: Port) -> Reply:
     """Outside a check or a reading, "tell me more" takes up the offer, or starts the strategies."""
+    if state.offer is not None and state.offer.kind == "speaker":  # no answer to "who is this?": asked afresh
+        return make_offer(state, (line("speaker.not_caught"),), Offer(state.offer.kind, state.offer.target))
     if state.offer is not None:
         return yes(event, state, port)
     return reading.read(strategies.next_strategy(None), state)
 
 
-TABLE: Table = {"AMAZON.YesIntent": yes, "AMAZON.NoIntent": no, "TellMeMoreIntent": tell_me_more}
+TABLE: Table = {"AMAZON.YesIntent": yes, "AMAZON.NoIntent": no, "TellMeMoreIntent": tell_me_more,
+                "SpeakerAnswerIntent": speaker_answer}

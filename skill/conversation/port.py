@@ -7,6 +7,7 @@ from skill.checkin import Result
 from skill.exercises import Catalogue
 from skill.history import RECENT, CheckinRecord
 from skill.playback import AudioHost, Names, Saved
+from skill.together import Together
 
 
 class Port(Protocol):
@@ -23,7 +24,26 @@ class Port(Protocol):
 
     def save_checkin(self, result: Result) -> bool: ...
 
-    def erase_data(self) -> bool: ...
+    def erase_data(self) -> bool:
+        """The speaking person's data only."""
+
+    def erase_account(self) -> bool:
+        """Everyone's data on the account ("delete all our data")."""
+
+    @property
+    def recognised(self) -> bool:
+        """Alexa recognised the speaker's voice profile, so history is theirs without asking."""
+
+    def people_on_account(self) -> int | None:
+        """How many people have check-ins on this account; None when the store cannot be reached."""
+
+    def as_speaker(self, who: str) -> Port:
+        """The port for an unrecognised voice that said who it is ("holder" or "partner")."""
+
+    def together(self) -> Together | None:
+        """For a recognised voice: its check-ins beside its partner's, as far as sharing allows; None if unreachable."""
+
+    def set_sharing(self, sharing: bool) -> bool: ...
 
     def remembered_names(self) -> Names | None: ...
 
@@ -49,6 +69,23 @@ class Detached:
         return False
 
     def erase_data(self) -> bool:
+        return False
+
+    def erase_account(self) -> bool:
+        return False
+
+    recognised = False
+
+    def people_on_account(self) -> int | None:
+        return None
+
+    def as_speaker(self, who: str) -> Port:
+        return self
+
+    def together(self) -> Together | None:
+        return None
+
+    def set_sharing(self, sharing: bool) -> bool:
         return False
 
     def remembered_names(self) -> Names | None:

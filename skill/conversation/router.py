@@ -38,6 +38,8 @@ class Router:
             return reply  # what the safety net said is never remembered
         if event.name in self.controls:
             return _answered(self.controls[event.name](event, state, port))
+        if state.speaker is not None:
+            port = port.as_speaker(state.speaker)  # an unrecognised voice said who it is earlier in the session
         mode = state.mode(event)
         for table in (self.states[mode], self.everywhere):
             handler = table.get(event.name)

@@ -21,6 +21,16 @@ def make_offer(state: State, lines: tuple[Line, ...], offer: Offer) -> Reply:
     return ask(*lines, offer.question), replace(state, offer=offer)
 
 
+def needs_speaker(state: State, port: Port) -> bool:
+    """An unrecognised voice on an account with two people's check-ins: ask who it is before any history is used."""
+    return state.speaker is None and not port.recognised and (port.people_on_account() or 0) >= 2
+
+
+def ask_speaker(state: State, then: str, lead: tuple[Line, ...] = ()) -> Reply:
+    """Asked once per session; `then` is what the answer carries on with (offers.py)."""
+    return make_offer(state, lead, Offer("speaker", then))
+
+
 def check_prompt(check: Check) -> tuple[Line, ...]:
     return questionnaire.reprompt(check.questionnaire, check.as_dict())
 
@@ -41,4 +51,4 @@ def resume(state: State) -> tuple[Line, ...]:
 
 def safety_reply(event: Event, state: State) -> Reply:
     """Help first; the flow, the offer and what was said are dropped, so nothing of the moment stays in the session."""
-    return safety.response(), State(names=state.names)
+    return safety.response(), State(names=state.names, speaker=state.speaker)

@@ -80,6 +80,8 @@ class Spoken:
 
 
 Flow = Check | Reading | Spoken
+# Who is speaking when Alexa does not recognise the voice, as answered once per session.
+SPEAKERS = frozenset({"holder", "partner"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class State:
     offer: Offer | None = None  # stands for the very next answer only (the router sees to that)
     last: tuple[Line, ...] = ()  # for "repeat that"
     names: Names | None = None  # the couple's names, once given in this session
+    speaker: str | None = None  # "holder" or "partner": an unrecognised voice's answer to "who is this?"
 
     def mode(self, event: Event) -> str:
         """The conversation state whose table answers first: checking, reading, playing or idle."""
@@ -120,8 +123,10 @@ def from_session(attributes: Any) -> State:
         return State()
     flow: Flow | None = (Check.from_dict(attributes.get("flow")) or Reading.from_dict(attributes.get("flow"))
                          or Spoken.from_dict(attributes.get("flow_exercise")))
+    speaker = attributes.get("speaker")
     return State(flow, _offer(attributes.get("offer")), _last(attributes.get("last")),
-                 _names(attributes.get("couple_names")))
+                 _names(attributes.get("couple_names")),
+                 speaker if isinstance(speaker, str) and speaker in SPEAKERS else None)
 
 
 def to_session(state: State) -> dict[str, Any]:
@@ -136,6 +141,8 @@ def to_session(state: State) -> dict[str, Any]:
         data["last"] = [[said.id, dict(said.params)] for said in state.last]
     if state.names is not None:
         data["couple_names"] = {"one": state.names.one, "two": state.names.two}
+    if state.speaker is not None:
+        data["speaker"] = state.speaker
     return data
 
 
@@ -156,7 +163,8 @@ def _offer(raw: Any, depth: int = 0) -> Offer | None:
     target = raw.get(TARGET_FIELD[raw["kind"]])
     if not isinstance(target, str) or not target:
         return None
-    return Offer(raw["kind"], target, _offer(raw.get("then"), depth + 1))
+    offer = Offer(raw["kind"], target, _offer(raw.get("then"), depth + 1))
+    return offer if phrasebook(DEFAULT_LOCALE).has(offer.question.id) else None  # a question we can ask again
 
 
 def _last(raw: Any) -> tuple[Line, ...]:

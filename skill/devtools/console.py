@@ -17,7 +17,8 @@ Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
-(AudioPlayer events for the last Play directive), /quit."""
+(AudioPlayer events for the last Play directive), /person ID (a recognised voice speaks from now on;
+/person alone: a voice Alexa does not recognise), /quit."""
 
 
 def http_transport(url: str, timeout_s: float = 10.0) -> Transport:
@@ -56,6 +57,7 @@ class ConsoleSession:
     locale: str = "en-US"
     skill_id: str = SKILL_ID
     user_id: str = CONSOLE_USER
+    person_id: str | None = None
     player: Player = field(default_factory=Player)
     conversation: Conversation = field(init=False)
 
@@ -63,7 +65,13 @@ class ConsoleSession:
         self.new_session()
 
     def new_session(self) -> None:
-        self.conversation = Conversation(user_id=self.user_id, locale=self.locale, skill_id=self.skill_id)
+        self.conversation = Conversation(user_id=self.user_id, person_id=self.person_id, locale=self.locale,
+                                         skill_id=self.skill_id)
+
+    def switch_person(self, person_id: str | None) -> list[str]:
+        """Another voice in the same session, as when partners take turns at one speaker."""
+        self.person_id = self.conversation.person_id = person_id or None
+        return [f"(speaking as person {person_id})" if person_id else "(speaking as an unrecognised voice)"]
 
     def say(self, text: str) -> list[str]:
         """One typed line in, the lines to print out."""
@@ -172,6 +180,8 @@ def _dispatch(session: ConsoleSession, text: str) -> list[str] | None:
     if command == "new":
         session.new_session()
         return ["(new session)"]
+    if command == "person":
+        return session.switch_person(rest[0] if rest else None)
     if command in {"started", "stopped", "nearly", "finished", "failed"}:
         offset = int(rest[0]) if rest and rest[0].isdigit() else None
         return session.audio_event(command, offset)
@@ -185,9 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=f"http://{host}:{port}/alexa", help="the skill endpoint")
     parser.add_argument("--locale", default="en-US")
     parser.add_argument("--skill-id", default=os.environ.get("RECHARGE_SKILL_ID") or SKILL_ID)
+    parser.add_argument("--person", metavar="ID", default=None,
+                        help="speak as a recognised voice profile (context.System.person.personId); /person switches")
     args = parser.parse_args(argv)
     session = ConsoleSession(http_transport(args.url), UtteranceMatcher(load_model("en-US")),
-                             locale=args.locale, skill_id=args.skill_id)
+                             locale=args.locale, skill_id=args.skill_id, person_id=args.person)
     return run(session, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
 

@@ -43,6 +43,7 @@ class Conversation:
     """Builds the envelopes of one Alexa session: session attributes carry over like on a device."""
 
     user_id: str = USER_ID
+    person_id: str | None = None  # a recognised voice profile (context.System.person); None: not recognised
     locale: str = "en-US"
     skill_id: str = SKILL_ID
     session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
@@ -52,7 +53,7 @@ class Conversation:
     interfaces: dict[str, Any] = field(default_factory=lambda: {"AudioPlayer": {}})
 
     def _context(self) -> dict[str, Any]:
-        return {
+        context: dict[str, Any] = {
             "System": {
                 "application": {"applicationId": self.skill_id},
                 "user": {"userId": self.user_id},
@@ -65,6 +66,9 @@ class Conversation:
             },
             "AudioPlayer": dict(self.audio_player),
         }
+        if self.person_id:
+            context["System"]["person"] = {"personId": self.person_id}
+        return context
 
     def _envelope(self, request: dict[str, Any], with_session: bool = True) -> dict[str, Any]:
         request.setdefault("requestId", f"amzn1.echo-api.request.{uuid.uuid4()}")

@@ -13,6 +13,9 @@ from audio.codec import SAMPLES_PER_MS
 TINY_SEQUENCE = """\
 id: tiny-sequence
 title: Tiny sequence
+spoken_title: a tiny sequence
+posture: either
+suits: any
 kind: regulation
 length: 16
 summary: A short test script.
@@ -28,8 +31,10 @@ timeline:
     every: 4
     events:
       - say: Breathe in.
+        phase: inhale
       - say: And out.
         at: 2
+        phase: exhale
   - say: Thank you.
     at: 13.25
 """
@@ -37,6 +42,9 @@ timeline:
 TINY_TURNS = """\
 id: tiny-turns
 title: Tiny turns
+spoken_title: tiny turns
+posture: sitting
+suits: any
 kind: couple
 length: 12
 summary: Two short turns.

@@ -16,6 +16,7 @@ import webvtt
 
 from audio import build, mix as mix_module
 from audio.codec import decode, mp3_frames
+from audio.listening import longest_silence
 from audio.mix import loudness, true_peak_db
 
 from .conftest import measurable, onset_ms, options, read_manifest, run
@@ -104,9 +105,15 @@ def test_manifest_describes_each_exercise(built: Path):
     assert "segments" not in entry
 
 
-def test_long_files_are_audio_player_only(tmp_path: Path, tiny_dir: Path):
+def long_sequence(tiny_dir: Path) -> None:
+    """tiny-sequence grown past 240 s by repeating its breaths (the length follows the content)."""
     path = tiny_dir / "tiny-sequence.yaml"
-    path.write_text(path.read_text().replace("length: 16", "length: 241"))
+    path.write_text(path.read_text().replace("length: 16\n", "").replace("  - repeat: 2\n", "  - repeat: 60\n")
+                    .replace("at: 13.25", "at: 245.25"))
+
+
+def test_long_files_are_audio_player_only(tmp_path: Path, tiny_dir: Path):
+    long_sequence(tiny_dir)
     (tiny_dir / "tiny-turns.yaml").unlink()
     assert run(tmp_path / "out", tiny_dir) == 0
     assert read_manifest(tmp_path / "out")["exercises"]["tiny-sequence"]["delivery"] == "audio_player"
@@ -169,6 +176,39 @@ def test_malformed_exercise_keeps_the_previous_build(built: Path, tiny_dir: Path
     assert snapshot(built) == before
 
 
+def test_dead_air_is_refused_naming_the_file_and_the_time(built: Path, tiny_dir: Path, caplog):
+    before = snapshot(built)
+    path = tiny_dir / "tiny-sequence.yaml"
+    path.write_text(path.read_text().replace("length: 16\n", "").replace("  - say: Thank you.\n    at: 13.25",
+                                                                          "  - say: Thank you.\n    at: 40"))
+    assert run(built, tiny_dir) == 1
+    assert "tiny-sequence.yaml: 2" in caplog.text and "s of silence at 0:1" in caplog.text
+    path.write_text(path.read_text() + "  - pause: 8\n  - tone: bell\n")
+    assert run(built, tiny_dir) == 1
+    assert "from the last spoken cue to the closing tone" in caplog.text
+    assert snapshot(built) == before
+
+
+def test_a_marked_quiet_pause_carries_the_bed(tmp_path: Path, tiny_dir: Path, caplog):
+    path = tiny_dir / "tiny-sequence.yaml"
+    quiet = path.read_text().replace("length: 16\n", "").replace("    at: 13.25", "    at: 40")
+    quiet = quiet.replace("      - say: And out.\n        at: 2\n        phase: exhale\n",
+                          "      - say: And out.\n        at: 2\n        phase: exhale\n  - pause: 24\n    quiet: true\n")
+    path.write_text(quiet)
+    assert run(tmp_path / "a", tiny_dir) == 1
+    assert "tiny-sequence.yaml: bed: a script with quiet shared silences needs `bed: true`" in caplog.text
+    path.write_text(quiet.replace("suits: any\n", "suits: any\nbed: true\n"))
+    assert run(tmp_path / "b", tiny_dir) == 0
+    entry = read_manifest(tmp_path / "b")["exercises"]["tiny-sequence"]
+    pcm = decode(tmp_path / "b" / entry["file"])
+    gap = pcm[15 * 24000: 38 * 24000]
+    speech = [t for t in entry["timeline"] if t["type"] == "speech"][0]
+    voice = pcm[speech["start_ms"] * 24: speech["end_ms"] * 24]
+    gap_db, voice_db = (20 * np.log10(np.sqrt(np.mean(x.astype(np.float64) ** 2))) for x in (gap, voice))
+    assert -45 < gap_db and voice_db - gap_db >= 15, (gap_db, voice_db)
+    assert longest_silence(pcm)[1] <= 1000
+
+
 def test_script_that_overruns_its_clock_is_named(built: Path, tiny_dir: Path, caplog):
     path = tiny_dir / "tiny-sequence.yaml"
     path.write_text(path.read_text().replace("Thank you.", "Thank you for taking this time with us today."))
@@ -192,20 +232,42 @@ def test_full_disk_leaves_no_half_file(built: Path, tiny_dir: Path, monkeypatch,
     assert run(built, tiny_dir, "--force") == 0
 
 
-def test_killed_build_leaves_the_old_output_intact(built: Path, tiny_dir: Path):
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that name text (a build's workers and ffmpeg runs name its folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = next(line for line in (proc / "status").read_text().splitlines() if line.startswith("State:"))
+            except (OSError, StopIteration):
+                continue
+            if text in cmdline and "Z" not in state.split()[1]:
+                found.append(cmdline)
+    return found
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_killed_build_leaves_no_process_and_no_stray_file(built: Path, tiny_dir: Path, jobs: int):
     before = snapshot(built)
-    path = tiny_dir / "tiny-sequence.yaml"
-    path.write_text(path.read_text().replace("length: 16", "length: 230").replace("Settle in.", "Settle."))
-    cmd = [sys.executable, "-m", "audio.build", "--engine", "fake", "--jobs", "1",
+    long_sequence(tiny_dir)
+    cmd = [sys.executable, "-m", "audio.build", "--engine", "fake", "--jobs", str(jobs),
            "--out", str(built), "--exercises", str(tiny_dir)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tmp = built / ".cache" / "tmp"
-    deadline = time.monotonic() + 30
-    while proc.poll() is None and not any(tmp.iterdir()) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not any(tmp.glob("tiny-sequence.*")) and time.monotonic() < deadline:
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    deadline = time.monotonic() + 5
+    while processes_mentioning(str(built)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning(str(built)) == []
+    time.sleep(0.3)
+    assert snapshot(built) == before, "a killed build changed the served folder"
     assert_previous_build_intact(built, before)
     assert run(built, tiny_dir) == 0
-    assert read_manifest(built)["exercises"]["tiny-sequence"]["duration_ms"] == 230_000
+    assert read_manifest(built)["exercises"]["tiny-sequence"]["delivery"] == "audio_player"
+    assert not list((built / ".cache" / "stage").iterdir())

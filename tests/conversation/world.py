@@ -13,6 +13,7 @@ from skill.exercises import Catalogue, Cue, Exercise, Segment
 from skill.history import RECENT
 from skill.playback import AudioHost, Names, Saved
 from skill.storage import CheckinRecord
+from skill.together import Together
 
 BASE = "https://audio.example.org"
 NOW = datetime.now(timezone.utc)
@@ -47,6 +48,37 @@ class FakePort:
     hosted: bool = True
     erased: bool = False
     remembered: Names | None = None
+    recognised: bool = False  # Alexa recognised the speaker's voice
+    people: int | None = 1  # people with check-ins on the account; None: unreachable
+    partner_checkins: list[CheckinRecord] = field(default_factory=list)  # the unrecognised partner's, once they say so
+    couple: Together | None = None  # what together() finds
+    speaking_as: str | None = None
+    sharing: bool | None = None
+    erased_account: bool = False
+
+    def people_on_account(self) -> int | None:
+        return self.people
+
+    def as_speaker(self, who: str) -> FakePort:
+        self.speaking_as = who
+        return self
+
+    def together(self) -> Together | None:
+        return self.couple
+
+    def set_sharing(self, sharing: bool) -> bool:
+        if self.checkins is None:
+            return False
+        self.sharing = sharing
+        return True
+
+    def erase_account(self) -> bool:
+        self.erased_account = self.checkins is not None
+        return self.erased_account
+
+    @property
+    def _own(self) -> list[CheckinRecord] | None:
+        return self.partner_checkins if self.speaking_as == "partner" and self.checkins is not None else self.checkins
 
     @property
     def catalogue(self) -> Catalogue:
@@ -57,12 +89,13 @@ class FakePort:
         return AudioHost(BASE if self.hosted else None, lambda name: True)
 
     def recent_checkins(self, limit: int = RECENT) -> list[CheckinRecord] | None:
-        return None if self.checkins is None else self.checkins[:limit]
+        return None if self._own is None else self._own[:limit]
 
     def save_checkin(self, result: Result) -> bool:
-        if self.checkins is None:
+        own = self._own
+        if own is None:
             return False
-        self.checkins.insert(0, CheckinRecord(0, "k", NOW, result.score, result.max_score, result.band))
+        own.insert(0, CheckinRecord(0, "k", NOW, result.score, result.max_score, result.band))
         return True
 
     def erase_data(self) -> bool:
@@ -86,14 +119,25 @@ class FakePort:
         self.saved = None
 
 
+def records(rows: list[list[Any]]) -> list[CheckinRecord]:
+    """[score, days ago, band] rows, newest first."""
+    return [CheckinRecord(i, "k", NOW - timedelta(days=days), score, 15, band)
+            for i, (score, days, band) in enumerate(rows)]
+
+
 def port_from(world: dict[str, Any]) -> FakePort:
     history = world.get("history", [])
-    checkins = None if history is None else [
-        CheckinRecord(i, "k", NOW - timedelta(days=days), score, 15, band) for i, (score, days, band) in enumerate(history)]
     saved = world.get("saved")
     names = world.get("names")
-    return FakePort(checkins=checkins, saved=Saved(saved[0], saved[1]) if saved else None,
-                    names=Names(*names) if names else None, hosted=world.get("hosted", True))
+    couple = world.get("together")
+    together = None if couple is None else Together(
+        tuple(records(couple.get("mine", []))), couple.get("sharing", True), couple.get("partners", 1),
+        couple.get("partner_sharing", True), tuple(records(couple.get("theirs", []))))
+    return FakePort(checkins=None if history is None else records(history),
+                    saved=Saved(saved[0], saved[1]) if saved else None,
+                    names=Names(*names) if names else None, hosted=world.get("hosted", True),
+                    recognised=world.get("recognised", False), people=world.get("people", 1),
+                    partner_checkins=records(world.get("partner_history", [])), couple=together)
 
 
 def event_from(data: str | dict[str, Any]) -> Event:
@@ -127,8 +171,16 @@ def effects(port: FakePort, world: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     if port.checkins and len(port.checkins) > len(world.get("history") or []):
         changed["saved_checkin"] = port.checkins[0].score
+    if len(port.partner_checkins) > len(world.get("partner_history") or []):
+        changed["saved_partner_checkin"] = port.partner_checkins[0].score
     if port.erased:
         changed["erased"] = True
+    if port.erased_account:
+        changed["erased_account"] = True
+    if port.speaking_as is not None:
+        changed["speaking_as"] = port.speaking_as
+    if port.sharing is not None:
+        changed["sharing"] = port.sharing
     before = world.get("saved")
     now = [port.saved.token, port.saved.offset_ms] if port.saved else None
     if now != before:
