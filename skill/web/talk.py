@@ -19,6 +19,7 @@ from skill.history import RECENT, CheckinRecord
 from skill.playback import TURN_LINES, AudioHost, Names, Saved
 from skill.speech import phrasebook
 from skill.storage import StorageError, Store
+from skill.together import Together
 from skill.turn import Clip, Line, PlayAudio, StopAudio, Turn
 from skill.web import text as words
 
@@ -91,7 +92,7 @@ def on_the_page(catalogue: Catalogue) -> Catalogue:
 
 @dataclass(frozen=True)
 class BrowserPort:
-    """The conversation's port for one browser: history under the browser's hashed key, no device player, no saved names."""
+    """The conversation's port for one browser: history under the browser's hashed key; no device player, saved names or sharing."""
 
     catalogue: Catalogue
     store: Store | None
@@ -119,6 +120,23 @@ class BrowserPort:
 
     def erase_data(self) -> bool:
         return forget(self.store, self.key)
+
+    def erase_account(self) -> bool:
+        return forget(self.store, self.key)  # a browser is its own account
+
+    recognised = False  # no voice profile: one browser is one person, never asked who is speaking
+
+    def people_on_account(self) -> int | None:
+        return 1 if self.store is not None and self.key else None
+
+    def as_speaker(self, who: str) -> "BrowserPort":
+        return self
+
+    def together(self) -> Together | None:
+        return None
+
+    def set_sharing(self, sharing: bool) -> bool:
+        return False
 
     def remembered_names(self) -> Names | None:
         return None  # names stay in the page (and this conversation), never in the database

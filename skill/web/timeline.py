@@ -9,7 +9,9 @@ from pathlib import Path
 from skill.exercises import Exercise
 
 log = logging.getLogger(__name__)
-PHASE_KINDS = frozenset({"inhale", "hold", "exhale", "speak", "rest"})
+# The build's phase kinds (audio/timeline.py), and the page cue each shows: a chime is listened to, a quiet span rests.
+PAGE_KIND = {"inhale": "inhale", "hold": "hold", "exhale": "exhale", "speak": "speak", "tone": "speak",
+             "quiet": "rest", "rest": "rest"}
 MAX_PHASES_BYTES = 1_000_000
 
 
@@ -54,15 +56,16 @@ def load_phases(audio_dir: Path, exercise: Exercise) -> tuple[Phase, ...]:
         if path.stat().st_size > MAX_PHASES_BYTES:
             raise ValueError("too large")
         rows = json.loads(path.read_text(encoding="utf-8"))["phases"]
-        phases = tuple(Phase(float(r["start"]), float(r["end"]), str(r["kind"])) for r in rows)
+        phases = tuple(Phase(int(r["start_ms"]) / 1000, int(r["end_ms"]) / 1000, PAGE_KIND[str(r["kind"])])
+                       for r in rows)
     except FileNotFoundError:
         log.warning("phases file for %s is missing; showing no breathing visual", exercise.id)
         return ()
     except (OSError, ValueError, KeyError, TypeError) as error:
         log.error("phases file for %s unreadable (%s); showing no breathing visual", exercise.id, type(error).__name__)
         return ()
-    if any(p.kind not in PHASE_KINDS or p.end < p.start for p in phases):
-        log.error("phases file for %s has an unknown kind or a negative span; showing no breathing visual", exercise.id)
+    if any(p.end < p.start for p in phases):
+        log.error("phases file for %s has a negative span; showing no breathing visual", exercise.id)
         return ()
     return tuple(sorted(phases, key=lambda p: p.start))
 

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from skill.web.timeline import PAGE_KIND
 from tests.conftest import dev_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -20,41 +21,24 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 NO_AUDIO_ID = "grounding-54321"
 NO_PHASES_ID = "body-scan"
-BREATH_WORDS = {"breathe in": "inhale", "in": "inhale", "hold": "hold", "breathe out": "exhale", "out": "exhale"}
-
-
-def phases_for(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """Phases the way the audio build is to export them: a breath cue lasts until the next cue; words are "speak"."""
-    phases, cues = [], entry["timeline"]
-    for index, cue in enumerate(cues):
-        end = cues[index + 1]["start_ms"] if index + 1 < len(cues) else entry["duration_ms"]
-        word = (cue.get("text") or "").lower().strip(" .")
-        kind = BREATH_WORDS.get(word, "speak" if cue["type"] == "speech" else "rest")
-        phases.append({"start": cue["start_ms"] / 1000, "end": end / 1000, "kind": kind})
-    return phases
-
-
 @pytest.fixture(scope="session")
 def web_data_dir(built_data_dir: Path, tmp_path_factory) -> Path:
-    """A copy of the built catalogue with a phases file per exercise (one left without), and one exercise's audio missing."""
+    """A copy of the built catalogue (phases files included) with one exercise's phases and another's audio taken away."""
     data_dir = tmp_path_factory.mktemp("web") / "data"
     shutil.copytree(built_data_dir / "audio", data_dir / "audio", ignore=shutil.ignore_patterns(".cache"))
     manifest_path = data_dir / "audio" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    for exercise_id, entry in manifest["exercises"].items():
-        if exercise_id == NO_PHASES_ID:
-            continue
-        name = Path(entry["captions"]).with_suffix(".phases.json").name
-        (data_dir / "audio" / name).write_text(json.dumps({"phases": phases_for(entry)}))
-        entry["phases"] = name
+    del manifest["exercises"][NO_PHASES_ID]["phases"]
     (data_dir / "audio" / manifest["exercises"][NO_AUDIO_ID]["file"]).unlink()
     manifest_path.write_text(json.dumps(manifest))
     return data_dir
 
 
 def read_phases(data_dir: Path, exercise_id: str) -> list[dict[str, Any]]:
+    """The build's phases file, in the page's terms (seconds, the cue each kind shows)."""
     entry = json.loads((data_dir / "audio" / "manifest.json").read_text())["exercises"][exercise_id]
-    return json.loads((data_dir / "audio" / entry["phases"]).read_text())["phases"]
+    rows = json.loads((data_dir / "audio" / entry["phases"]).read_text())["phases"]
+    return [{"start": r["start_ms"] / 1000, "end": r["end_ms"] / 1000, "kind": PAGE_KIND[r["kind"]]} for r in rows]
 
 
 def manifest_entry(data_dir: Path, exercise_id: str) -> dict[str, Any]:

@@ -167,12 +167,13 @@ def test_captions_show_the_built_webvtt_cue_at_that_moment(browser, served, web_
     browser.save_screenshot(str(SCREENSHOTS / "exercise-caption.png"))
 
 
-def test_reduced_motion_replaces_the_animation_with_a_text_cue(browser, served):
+def test_reduced_motion_replaces_the_animation_with_a_text_cue(browser, served, web_data_dir):
+    inhale = next(p for p in read_phases(web_data_dir, "box-breathing") if p["kind"] == "inhale")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
                             {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
     try:
         open_page(browser, served + "/exercises/box-breathing")
-        browser.execute_async_script(SEEK, 20.5)
+        browser.execute_async_script(SEEK, inhale["start"] + 0.5)
         assert not browser.find_element(By.CSS_SELECTOR, "#breath .shape").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, "#breath [data-cue='inhale']").text == "Breathe in"
         browser.save_screenshot(str(SCREENSHOTS / "exercise-reduced-motion.png"))

@@ -179,3 +179,13 @@ def test_the_web_companion_imports_no_ask_sdk():
     code = ("import sys, skill.web, skill.web.talk; "
             "sys.exit(1 if any(m.startswith(('ask_sdk', 'flask_ask')) for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("lines", [["how are we both doing"], ["turn sharing off"], ["i'm the partner"],
+                                   ["start our reconnect", "no", "yes"], ["play box breathing so i can pause it"],
+                                   ["remember our names are sam and alex"], ["pause"], ["resume"]])
+def test_nothing_the_page_shows_asks_for_a_speaker(client, lines):
+    token = opened(client)
+    for text in lines:
+        shown_lines = skill_lines(say(client, text, token))
+        assert shown_lines and not any("Alexa" in line or "voice profile" in line for line in shown_lines), (text, shown_lines)
