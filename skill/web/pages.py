@@ -15,7 +15,7 @@ from flask import (Blueprint, Flask, Request, Response, abort, current_app, json
                    request, url_for)
 from werkzeug.exceptions import HTTPException, NotFound
 
-from audio.contract import KINDS
+from audio.contract import KINDS, POSTURES
 from skill import safety
 from skill.alexa.settings import Settings
 from skill.conversation.state import State, from_session, to_session
@@ -94,7 +94,8 @@ def static_url(filename: str) -> str:
 
 def _helpers() -> dict[str, Any]:
     locale = _locale()
-    return {"t": lambda message_id, **params: words.text(locale, message_id, **params), "lang": locale}
+    return {"t": lambda message_id, **params: words.text(locale, message_id, **params), "lang": locale,
+            "posture": lambda value: words.text(locale, f"web.index.posture_{value}") if value in POSTURES else None}
 
 
 @blueprint.after_request

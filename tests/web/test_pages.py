@@ -62,6 +62,7 @@ def test_the_index_lists_the_catalogue_with_length_and_purpose(client, web_data_
     for exercise in load_catalogue(web_data_dir / "audio").exercises:
         assert shown(exercise.title) in page and f"/exercises/{exercise.id}" in page
         assert shown(words.text("en-US", "web.index.minutes", minutes=exercise.minutes)) in page
+    assert shown(words.text("en-US", "web.index.posture_sitting")) in page
 
 
 def test_without_javascript_an_exercise_still_has_its_words_and_a_plain_player(client, web_data_dir):
