@@ -15,6 +15,7 @@ from skill.speech import phrasebook
 from tests.web.conftest import NO_AUDIO_ID, SCREENSHOTS, manifest_entry, read_phases
 
 TOLERANCE_S = 0.1
+LEAD_IN_S = 3.0
 MEASUREMENTS = SCREENSHOTS / "measurements.json"
 
 SEEK = """
@@ -143,17 +144,18 @@ def test_while_playing_each_phase_change_lands_within_100_ms_of_the_timeline(bro
     inhale = next(p for p in phases if p["kind"] == "inhale")
     open_page(browser, served + "/exercises/box-breathing")
     browser.set_script_timeout(40)
-    watched = browser.execute_async_script(PLAY_AND_WATCH, inhale["start"] - 0.6, inhale["end"] + 0.3)
+    # A lead-in of a few seconds: the browser's media clock settles after playback starts, and every change counts.
+    watched = browser.execute_async_script(PLAY_AND_WATCH, max(0.0, inhale["start"] - LEAD_IN_S), inhale["end"] + 0.3)
     assert "error" not in watched, watched
     switches = [s for s in watched["switches"] if s["phase"] != "idle"]
-    assert [s["phase"] for s in switches] == ["inhale", "hold"]
+    assert [s["phase"] for s in switches][-2:] == ["inhale", "hold"]
     drifts = []
     for switch in switches:
         index = bisect.bisect_left(boundaries, switch["time"])
         nearest = min(boundaries[max(0, index - 1):index + 1], key=lambda b: abs(b - switch["time"]))
         drifts.append(round(switch["time"] - nearest, 4))
-    assert max(abs(d) for d in drifts) <= TOLERANCE_S, drifts
     record("playing drift s (audio clock at phase change minus timeline boundary)", drifts)
+    assert max(abs(d) for d in drifts) <= TOLERANCE_S, drifts
 
 
 def test_captions_show_the_built_webvtt_cue_at_that_moment(browser, served, web_data_dir):
