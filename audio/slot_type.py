@@ -23,7 +23,8 @@ def exercise_slot_type(folder: Path | None = None) -> dict[str, Any]:
     values = []
     for exercise in sorted(load_catalogue(folder), key=lambda e: e.id):
         name = spoken(exercise.title)
-        synonyms = [s for s in dict.fromkeys(spoken(s) for s in exercise.synonyms) if s != name]
+        said = (exercise.spoken_title, *exercise.synonyms) if exercise.spoken_title else exercise.synonyms
+        synonyms = [s for s in dict.fromkeys(spoken(s) for s in said) if s != name]
         values.append({"id": exercise.id, "name": {"value": name, "synonyms": synonyms}})
     return {"name": SLOT_TYPE, "values": values}
 

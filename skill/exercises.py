@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from audio.catalogue import EXERCISES_DIR as SCRIPTS_DIR
 from audio.catalogue import CatalogueError, load_exercise
 from audio.contract import MANIFEST, SSML_AUDIO_LIMIT_MS, delivery
 from audio.timeline import TimelineError, resolve
+from skill.speech import fetchable
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,11 @@ class Exercise:
     transcript: str | None = None
     phases: str | None = None
     posture: str | None = None
+    spoken_title: str = ""  # the title as it reads inside a sentence ("a short body scan"); from the build when given
+
+    def __post_init__(self) -> None:
+        if not self.spoken_title:
+            object.__setattr__(self, "spoken_title", in_sentence(self.title))
 
     @property
     def version(self) -> str:
@@ -78,6 +85,18 @@ class Exercise:
     @property
     def fits_in_speech(self) -> bool:
         return self.delivery == "ssml" and self.duration_ms <= SSML_AUDIO_LIMIT_MS
+
+
+def _plain(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", name.lower()).split())
+
+
+def in_sentence(title: str) -> str:
+    """A display title as it reads mid-sentence: "Box breathing" -> "box breathing" (acronyms kept)."""
+    first, _, rest = title.partition(" ")
+    if len(first) > 1 and first[1:].islower() or first in {"A", "An"}:
+        first = first.lower()
+    return f"{first} {rest}".strip()
 
 
 def parse_token(token: str | None) -> tuple[str, str] | None:
@@ -99,9 +118,9 @@ class Catalogue:
         """An exercise by id, title or any of its spoken names."""
         if not spoken:
             return None
-        wanted = " ".join(spoken.lower().replace("-", " ").split())
+        wanted = _plain(spoken)
         for exercise in self.exercises:
-            names = {exercise.id.replace("-", " "), exercise.title.lower(), *exercise.synonyms}
+            names = {_plain(name) for name in (exercise.id, exercise.title, exercise.spoken_title, *exercise.synonyms)}
             if wanted in names:
                 return exercise
         return None
@@ -152,6 +171,7 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
         transcript=_optional_text(entry, "transcript"),
         phases=_optional_text(entry, "phases"),
         posture=_optional_text(entry, "posture"),
+        spoken_title=str(entry.get("spoken_title") or ""),
     )
 
 
@@ -189,7 +209,7 @@ def _script_exercise(path: Path) -> Exercise:
         id=script.id, title=script.title, kind=script.kind, summary=script.summary,
         synonyms=tuple(s.lower() for s in script.synonyms), needs=script.needs,
         duration_ms=resolved.duration_ms, file="", sha256=SCRIPT_VERSION,
-        delivery=delivery(resolved.duration_ms), timeline=cues,
+        delivery=delivery(resolved.duration_ms), timeline=cues, spoken_title=script.spoken_title,
     )
 
 
@@ -246,7 +266,7 @@ class CatalogueSource:
 
 
 def audio_url(base_url: str | None, file: str) -> str | None:
-    """The https URL Alexa fetches, or None when no public audio address is configured."""
-    if not base_url or not base_url.startswith("https://"):
+    """The https URL Alexa fetches (or, in development, this server's own), or None when there is no audio address."""
+    if not base_url or not fetchable(base_url):
         return None
     return f"{base_url.rstrip('/')}/{quote(file)}"

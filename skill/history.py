@@ -1,10 +1,10 @@
-"""Check-in history rules: scores and dates only, spoken as a comparison or a trend."""
+"""Check-in history rules: scores and dates only, spoken as a trend (heavier or lighter) and only when asked."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Protocol, Sequence
 
-from skill.checkin import MAX_SCORE, Result
+from skill.checkin import MAX_SCORE
 from skill.turn import Line, line
 
 RECENT = 5
@@ -48,10 +48,6 @@ def direction(before: int, after: int) -> str:
     if before - after >= MEANINGFUL_CHANGE:
         return "lower"
     return "same"
-
-
-def compare(previous: CheckinRecord, result: Result, now: datetime | None = None) -> tuple[Line, ...]:
-    return (when(previous, now), line(f"history.compare.{direction(on_scale(previous), result.score)}"))
 
 
 def trend(records: Sequence[CheckinRecord], now: datetime | None = None) -> tuple[Line, ...]:

@@ -1,7 +1,8 @@
 """Playing exercises: SSML audio, the AudioPlayer, or a spoken version with pauses; pure, no ASK or Flask."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from audio.contract import KINDS, SSML_AUDIO_LIMIT_MS
@@ -10,6 +11,9 @@ from skill.exercises import Catalogue, Cue, Exercise, audio_url, parse_token
 
 SPOKEN_PART_LIMIT_MS = 200_000
 SPOKEN_PART_CHAR_LIMIT = 6_000
+# Spoken (no hosted audio): no silence longer than the audio build allows, and none at all before a part's last words.
+LONGEST_SPOKEN_PAUSE_MS = 20_000
+PART_END_PAUSE_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,12 @@ def spoken_pieces(cues: Sequence[Cue], until_ms: int | None = None) -> list[Line
 
 
 def spoken_parts(exercise: Exercise) -> list[list[Line]]:
-    """The spoken version split so no single response runs past Alexa's limits."""
+    """The spoken version split so no single response runs past Alexa's limits, and no part ends in a long silence."""
     parts: list[list[Line]] = [[]]
     part_ms = part_chars = 0
     speech = [cue for cue in exercise.timeline if cue.kind == "speech" and cue.text]
     for cue, piece in zip(speech, spoken_pieces(exercise.timeline, exercise.duration_ms)):
+        piece = replace(piece, pause_ms=min(piece.pause_ms, LONGEST_SPOKEN_PAUSE_MS))
         length_ms = cue.end_ms - cue.start_ms + piece.pause_ms
         chars = len(cue.text or "")
         if parts[-1] and (part_ms + length_ms > SPOKEN_PART_LIMIT_MS or part_chars + chars > SPOKEN_PART_CHAR_LIMIT):
@@ -55,7 +60,8 @@ def spoken_parts(exercise: Exercise) -> list[list[Line]]:
         parts[-1].append(piece)
         part_ms += length_ms
         part_chars += chars
-    return [part for part in parts if part]
+    return [[*part[:-1], replace(part[-1], pause_ms=min(part[-1].pause_ms, PART_END_PAUSE_MS))]
+            for part in parts if part]
 
 
 @dataclass(frozen=True)
@@ -73,16 +79,16 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
     url = host.url(exercise.file)
     if url and player_ok and (want_controls or not exercise.fits_in_speech):
         return Played(Turn(
-            (line("exercise.player_intro", title=exercise.title),),
+            (line("exercise.player_intro", title=exercise.spoken_title),),
             end_session=True,
             directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),),
         ))
     following = suggest_next(catalogue, exercise)
     offer = Offer("play", following.id) if following else None
-    outro = (line("exercise.outro_offer", next_title=following.title) if following
+    outro = (line("exercise.outro_offer", next_title=following.spoken_title) if following
              else line("exercise.outro"))
     if url and exercise.fits_in_speech:
-        return Played(ask(line("exercise.intro", title=exercise.title), Clip(url, exercise.duration_ms), outro,
+        return Played(ask(line("exercise.intro", title=exercise.spoken_title), Clip(url, exercise.duration_ms), outro,
                           reprompt=outro), offer)
     spoken = spoken_part_turn(exercise, 0, outro)
     return Played(spoken.turn, offer, spoken.next_part)
@@ -91,7 +97,7 @@ def exercise_turn(exercise: Exercise, host: AudioHost, catalogue: Catalogue,
 def spoken_part_turn(exercise: Exercise, index: int, outro: Line | None = None) -> Played:
     parts = spoken_parts(exercise)
     index = max(0, min(index, len(parts) - 1))
-    opening = [line("exercise.spoken_intro", title=exercise.title)] if index == 0 else []
+    opening = [line("exercise.spoken_intro", title=exercise.spoken_title)] if index == 0 else []
     if index + 1 < len(parts):
         more = line("exercise.spoken_continue")
         return Played(ask(*opening, *parts[index], more, reprompt=more), next_part=index + 1)
@@ -105,12 +111,43 @@ def suggest_next(catalogue: Catalogue, exercise: Exercise) -> Exercise | None:
     return same_kind[0] if same_kind else None
 
 
-def menu_turn(catalogue: Catalogue) -> Turn:
-    """A short spoken menu by kind, with lengths."""
+# The short menu names this many of each kind (the ones that suit the most needs), then offers the rest.
+MENU_PICKS = {"regulation": 2, "connection": 1, "couple": 1}
+MORE_EXERCISES = Offer("exercises", "all")
+_COUNT_WORDS = ("one", "two")
+
+
+def _kinds(catalogue: Catalogue) -> list[str]:
+    return sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k))
+
+
+def menu_picks(catalogue: Catalogue) -> dict[str, list[Exercise]]:
+    picks = {}
+    for kind in _kinds(catalogue):
+        chosen = sorted(catalogue.of_kind(kind), key=lambda e: (-len(e.needs), e.id))[:MENU_PICKS.get(kind, 1)]
+        picks[kind] = chosen[:len(_COUNT_WORDS)]
+    return picks
+
+
+def menu_turn(catalogue: Catalogue) -> tuple[Turn, Offer | None]:
+    """A short menu: a few exercises by kind, named so each name works said on its own, then "or say more"."""
+    if not catalogue.exercises:
+        return ask(line("exercise.none_built"), reprompt=line("launch.reprompt")), None
+    pieces: list[Piece] = [line("exercise.menu_intro")]
+    for kind, chosen in menu_picks(catalogue).items():
+        names = {("first", "second")[i]: exercise.spoken_title for i, exercise in enumerate(chosen)}
+        pieces.append(line(f"exercise.menu_short.{kind}.{_COUNT_WORDS[len(chosen) - 1]}", **names))
+    more = len(catalogue.exercises) > sum(len(chosen) for chosen in menu_picks(catalogue).values())
+    question = line("exercise.menu_more" if more else "exercise.menu_question")
+    return ask(*pieces, question, reprompt=question), (MORE_EXERCISES if more else None)
+
+
+def full_menu_turn(catalogue: Catalogue) -> Turn:
+    """Every exercise, by kind, with lengths."""
     if not catalogue.exercises:
         return ask(line("exercise.none_built"), reprompt=line("launch.reprompt"))
-    pieces: list[Piece] = [line("exercise.menu_intro")]
-    for kind in sorted(catalogue.kinds, key=lambda k: (KINDS.index(k) if k in KINDS else 99, k)):
+    pieces: list[Piece] = [line("exercise.menu_all")]
+    for kind in _kinds(catalogue):
         pieces.append(line(f"exercise.menu_kind.{kind}"))
         pieces.extend(_menu_item(exercise) for exercise in catalogue.of_kind(kind))
     question = line("exercise.menu_question")
@@ -119,10 +156,10 @@ def menu_turn(catalogue: Catalogue) -> Turn:
 
 def _menu_item(exercise: Exercise) -> Line:
     if "minute" in exercise.title.lower():
-        return line("exercise.menu_item_named_length", title=exercise.title)
+        return line("exercise.menu_item_named_length", title=exercise.spoken_title)
     if exercise.minutes == 1:
-        return line("exercise.menu_item_one_minute", title=exercise.title)
-    return line("exercise.menu_item", title=exercise.title, minutes=exercise.minutes)
+        return line("exercise.menu_item_one_minute", title=exercise.spoken_title)
+    return line("exercise.menu_item", title=exercise.spoken_title, minutes=exercise.minutes)
 
 
 # AudioPlayer: long exercises and "so I can pause it". Events carry no session; offsets are stored.
@@ -142,7 +179,7 @@ def resume_turn(saved: Saved | None, catalogue: Catalogue, host: AudioHost) -> T
     if exercise is None or url is None:
         return ask(line("player.cannot_resume"), reprompt=line("launch.reprompt"))
     if parsed[1] != exercise.version:
-        return Turn((line("player.resume_new_version", title=exercise.title),), end_session=True,
+        return Turn((line("player.resume_new_version", title=exercise.spoken_title),), end_session=True,
                     directives=(PlayAudio(exercise.token, url, 0, title=exercise.title),))
     return Turn((), end_session=True,
                 directives=(PlayAudio(exercise.token, url, saved.offset_ms, title=exercise.title),))
@@ -165,7 +202,7 @@ def step_turn(token: str | None, step: int, catalogue: Catalogue, host: AudioHos
     if neighbour is None or url is None:
         edge = "player.no_next" if step > 0 else "player.no_previous"
         return silent() if token is None else Turn((line(edge),), end_session=True)
-    return Turn((line("exercise.player_intro", title=neighbour.title),), end_session=True,
+    return Turn((line("exercise.player_intro", title=neighbour.spoken_title),), end_session=True,
                 directives=(PlayAudio(neighbour.token, url, 0, title=neighbour.title),))
 
 
@@ -185,40 +222,28 @@ def known_token(token: str | None, catalogue: Catalogue) -> bool:
 # The couple's reconnect routine.
 
 RECONNECT_ID = "reconnect-2min"
-TURN_LINES = {"one": "reconnect.turn_one", "two": "reconnect.turn_two", "both": "reconnect.turn_both"}
+# How the routine's script addresses each partner (audio/exercises/reconnect-2min.yaml): given names replace these words.
+PARTNER_ADDRESS = re.compile(r"\bpartner (one|two)\b", re.IGNORECASE)
 
 
 FEEDBACK = Offer("reconnect", "feedback")
 
 
 def reconnect_turn(exercise: Exercise, host: AudioHost, names: Names | None) -> Turn:
-    """The routine, named where names were given, stitched from segments or spoken from the script; asks FEEDBACK."""
+    """The built routine as one clip; with names (or no hosted audio) spoken from its timeline, each person addressed
+    once, by name, where the script says partner one or two. Asks FEEDBACK afterwards."""
     question = line("reconnect.how_did_it_go")
-    opening = [line("reconnect.intro_named", one=names.one, two=names.two) if names
-               else line("reconnect.intro")]
+    opening = line("reconnect.intro_named", one=names.one, two=names.two) if names else line("reconnect.intro")
     full_url = host.url(exercise.file)
     if names is None and full_url:
-        return ask(*opening, Clip(full_url, exercise.duration_ms), question, reprompt=question)
-    pieces: list[Piece] = list(opening)
-    segments = exercise.segments or ()
-    segment_urls = [host.url(segment.file) for segment in segments]
-    if segments and all(segment_urls):
-        for segment, url in zip(segments, segment_urls):
-            if names and segment.speaker in TURN_LINES:
-                pieces.append(_turn_line(segment.speaker, names))
-            pieces.append(Clip(url, segment.duration_ms))
-        return ask(*pieces, question, reprompt=question)
-    bounds = [(s.start_ms, s.start_ms + s.duration_ms, s.speaker) for s in segments] or [
-        (0, exercise.duration_ms, None)]
-    for start, end, speaker in bounds:
-        if names and speaker in TURN_LINES:
-            pieces.append(_turn_line(speaker, names))
-        cues = [cue for cue in exercise.timeline if start <= cue.start_ms < end]
-        pieces.extend(spoken_pieces(cues, end))
-    return ask(*pieces, question, reprompt=question)
+        return ask(opening, Clip(full_url, exercise.duration_ms), question, reprompt=question)
+    cues = [replace(cue, text=addressed(cue.text, names)) if names and cue.text else cue for cue in exercise.timeline]
+    pieces = spoken_pieces(cues, exercise.duration_ms)
+    if pieces:
+        pieces[-1] = replace(pieces[-1], pause_ms=min(pieces[-1].pause_ms, PART_END_PAUSE_MS))
+    return ask(opening, *pieces, question, reprompt=question)
 
 
-def _turn_line(speaker: str, names: Names) -> Line:
-    return line(TURN_LINES[speaker], one=names.one, two=names.two)
-
-
+def addressed(text: str, names: Names) -> str:
+    """"Partner one, share one worry" -> "Sam, share one worry": the name instead of the number, never beside it."""
+    return PARTNER_ADDRESS.sub(lambda found: names.one if found.group(1).lower() == "one" else names.two, text)

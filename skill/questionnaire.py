@@ -31,6 +31,11 @@ class Question:
     id: str
     alarm: str | None = None  # an answer that must go to the safety response before anything else
 
+    @property
+    def help_id(self) -> str:
+        """What "help" says while this question is asked: <kind>.help.<name> beside <kind>.question.<name>."""
+        return self.id.replace(".question.", ".help.", 1)
+
 
 @dataclass(frozen=True)
 class Questionnaire:

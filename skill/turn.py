@@ -65,7 +65,8 @@ class Offer:
 
 # Which session field names the offer's target, per kind: every kind of offer there is.
 TARGET_FIELD: Mapping[str, str] = {"strategy": "topic", "exercise": "need", "check": "check", "delete_data": "scope",
-                                   "play": "id", "reconnect": "step", "speaker": "then", "together": "share"}
+                                   "play": "id", "reconnect": "step", "speaker": "then", "together": "share",
+                                   "exercises": "list"}
 # Kinds whose target is data (an exercise id, what to do next), so the question is one message for all targets.
 GENERIC_QUESTION = frozenset({"play", "speaker"})
 

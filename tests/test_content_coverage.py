@@ -36,19 +36,22 @@ def produced_ids() -> set[str]:
     ids = set()
     for path in (ROOT / "skill").rglob("*.py"):
         ids.update(re.findall(r'line\("([a-z_]+(?:\.[a-z0-9_]+)+)"', path.read_text()))
-    ids.update(playback.TURN_LINES.values())
     ids.update(f"exercise.menu_kind.{kind}" for kind in contract.KINDS)
+    ids.update(f"exercise.menu_short.{kind}.{count}" for kind in contract.KINDS for count in ("one", "two"))
+    ids.add(playback.MORE_EXERCISES.question.id)
     ids.update(f"player.not_applicable.{feature}" for feature in set(playing.NOT_APPLICABLE.values()))
     need_type = next(t for t in MODEL["types"] if t["name"] == "EXERCISE_NEED")
     ids.update(Offer("exercise", value["id"]).question.id for value in need_type["values"])
     ids.update(Offer("reconnect", step).question.id for step in ("names", "feedback"))
     ids.add(Offer("play", "any-exercise").question.id)
     for q in QUESTIONNAIRES.values():
-        ids.update({q.intro, q.scale.hint, *(question.id for question in q.questions), f"flow.left.{q.kind}"})
+        ids.update({q.intro, q.scale.hint, *(question.id for question in q.questions), f"flow.left.{q.kind}",
+                    *(question.help_id for question in q.questions),
+                    f"flow.paused.{q.kind}"})
     for band in ("okay", "strain", "strong"):
         ids.update({f"checkin.result.{band}", f"checkin.distinction.{band}", f"history.band.{band}"})
     for direction in ("lower", "higher", "same"):
-        ids.update({f"history.compare.{direction}", f"history.trend.{direction}"})
+        ids.add(f"history.trend.{direction}")
     codes = [None, *checkin.POINTS]
     offers = [Offer("check", "checkin"), Offer("delete_data", "all")]
     for answers in itertools.product(codes, repeat=5):

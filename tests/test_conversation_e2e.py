@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.envelopes import Conversation
-from tests.talk import Session, said
+from tests.talk import Session, said, text
 
 WORDS_PER_SECOND = 2.5
 SECONDS_PER_USER_ANSWER = 3
@@ -64,13 +64,15 @@ def test_stop_in_the_middle_ends_kindly_and_stores_nothing(make_app):
     assert app.extensions["recharge"].database.row_counts()["checkins"] == 0
 
 
-def test_a_strategy_asked_for_during_the_body_check_leaves_it_gently(talker):
+def test_a_strategy_asked_for_during_the_body_check_pauses_it_and_it_comes_back(talker):
     s = Session(talker)
     s.say("BodyCheckIntent")
     s.yes()
     reply = s.say("StrategyIntent", "tell me a strategy")
-    assert said(reply, "flow.left.body") and said(reply, "reading.restoration.part1")
+    assert said(reply, "flow.paused.body") and said(reply, "reading.restoration.part1")
     assert reply.attributes["flow"]["kind"] == "reading"
+    reply = s.say("BodyCheckIntent", "continue the body check")
+    assert said(reply, "questionnaire.back_to_it") and said(reply, "body.question.fatigue")
 
 
 def test_side_questions_come_back_to_the_question(talker):
@@ -158,3 +160,42 @@ def test_accepting_an_exercise_without_built_audio_speaks_it_from_its_script(tal
     reply = s.yes()
     assert not said(reply, "exercise.none_built")
     assert "breath" in reply.speech.lower() and not reply.directives
+
+
+def test_help_inside_every_question_explains_that_question_and_yes_then_still_answers_it(talker):
+    from skill.conversation.state import QUESTIONNAIRES
+    from skill.checkin import CHECKIN
+    from skill.focused import FOCUSED
+    starts = {"checkin": "CheckInIntent", "body": "BodyCheckIntent", "both": "BothOfUsCheckIntent",
+              "roots": "BurnoutOrIncompatibilityIntent", "workload": "WorkloadCheckIntent"}
+    assert set(starts) == set(QUESTIONNAIRES) == {CHECKIN.kind, *FOCUSED}
+    for kind, intent in starts.items():
+        s = Session(talker)
+        s.say(intent)
+        q = QUESTIONNAIRES[kind]
+        helps = set()
+        for index, question in enumerate(q.questions):
+            reply = s.say("AMAZON.HelpIntent", "help")
+            assert said(reply, question.help_id) and said(reply, question.id), (kind, index)
+            helps.add(reply.speech)
+            if q.scale.id == "yes_no":
+                reply = s.say("AMAZON.NoIntent" if question.id != "roots.question.safe" else "AMAZON.YesIntent", "no")
+            elif q.scale.id == "holder":
+                reply = s.holder("both", "both of us")
+            else:
+                reply = s.frequency("sometimes")
+            if index + 1 < q.length:
+                assert said(reply, q.questions[index + 1].id), (kind, index)
+        assert len(helps) == q.length, f"{kind}: every question has its own help"
+
+
+def test_the_way_back_each_paused_check_names_is_understood():
+    """"Say continue the check-in": typed as said, the console's matcher on the model starts that same check."""
+    from skill.conversation.checking import START_INTENTS
+    from skill.devtools.utterances import UtteranceMatcher, load_model
+    matcher = UtteranceMatcher(load_model("en-US"))
+    for intent, kind in START_INTENTS.items():
+        wording = text(f"flow.paused.{kind}")
+        phrase = wording.rsplit("say ", 1)[1].rstrip(".")
+        match = matcher.match(phrase)
+        assert match and match.intent == intent, (kind, phrase, match)

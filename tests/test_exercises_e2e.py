@@ -10,6 +10,8 @@ import pytest
 
 from audio.slot_type import exercise_slot_type
 from skill.devtools.utterances import UtteranceMatcher, load_model
+from skill.exercises import load_catalogue
+from skill.playback import menu_picks
 from tests.conftest import Talker, hosted_settings
 from tests.envelopes import USER_ID, Conversation
 from tests.talk import Session, said
@@ -29,7 +31,9 @@ def hosted(make_app, built_data_dir, tmp_path) -> Talker:
 
 @pytest.fixture
 def unhosted(make_app, built_data_dir, tmp_path) -> Talker:
-    return Talker(make_app(hosted_settings(built_data_dir, tmp_path, audio_base_url=None)).test_client())
+    """A deployment without a public audio address (verification on, so no development audio either)."""
+    settings = hosted_settings(built_data_dir, tmp_path, audio_base_url=None, verify_signatures=True)
+    return Talker(make_app(settings).test_client())
 
 
 def audio_sources(ssml: str) -> list[str]:
@@ -122,11 +126,30 @@ def test_asking_by_length_picks_the_closest(hosted, manifest):
     assert audio_sources(reply.ssml) == [f"{BASE}/{manifest['cyclic-sighing-1min']['file']}"]
 
 
-def test_menu_names_every_kind_with_lengths(hosted, manifest):
-    reply = hosted.post(Conversation().intent("ListExercisesIntent"))
-    for entry in manifest.values():
-        assert entry["title"] in reply.speech
+def test_the_menu_is_short_and_more_names_every_exercise_with_lengths(hosted, built_data_dir):
+    conversation = Conversation()
+    reply = hosted.post(conversation.intent("ListExercisesIntent"), conversation)
+    assert len(reply.speech.split()) <= 50 and "say more" in reply.speech and reply.ends_session is False
+    reply = hosted.post(conversation.intent("TellMeMoreIntent"), conversation)
+    for exercise in load_catalogue(built_data_dir / "audio").exercises:
+        assert exercise.spoken_title in reply.speech
     assert "minutes" in reply.speech and reply.ends_session is False
+
+
+def test_every_name_the_menus_suggest_works_said_on_its_own(hosted, built_data_dir):
+    """Through the console's matcher and the interaction model, then the skill: a bare name plays that exercise."""
+    matcher = UtteranceMatcher(load_model("en-US"))
+    catalogue = load_catalogue(built_data_dir / "audio")
+    suggested = [e for chosen in menu_picks(catalogue).values() for e in chosen]
+    assert len(suggested) >= 3
+    for exercise in catalogue.exercises:
+        match = matcher.match(exercise.spoken_title)
+        assert match and match.intent == "PlayExerciseIntent", (exercise.spoken_title, match)
+        heard, value_id = match.slots["exercise"]
+        assert value_id == exercise.id, (exercise.spoken_title, match)
+        reply = hosted.post(Conversation().intent(match.intent, exercise=(heard, value_id)))
+        assert not said(reply, "exercise.unknown") and (reply.directives or audio_sources(reply.ssml)
+                                                        or exercise.id == "reconnect-2min"), exercise.id
 
 
 def test_unknown_exercise_gets_the_menu_question(hosted):
@@ -293,17 +316,20 @@ def test_playback_controller_buttons(hosted, manifest, command, expect):
 
 # The reconnect routine.
 
-def test_reconnect_with_names_interleaves_turns_and_stays_in_limits(hosted, manifest):
+def test_reconnect_with_names_addresses_each_person_once_and_stays_in_limits(hosted, manifest):
     session = Session(hosted)
     asked = session.say("ReconnectIntent", "start our reconnect")
     assert said(asked, "offer.reconnect.names")
     session.yes()
     routine = session.say("CoupleNamesIntent", "we're sam and alex", first_name="sam", second_name="alex")
-    segments = [f"{BASE}/{seg['file']}" for seg in manifest["reconnect-2min"]["segments"]]
-    assert audio_sources(routine.ssml) == segments
-    assert audio_seconds(routine.ssml, manifest) == pytest.approx(120, abs=0.05)
     speech = routine.speech
-    assert speech.index("Sam, this turn is yours") < speech.index("Alex, your turn now")
+    assert "partner one" not in speech.lower() and "partner two" not in speech.lower()
+    assert "Sam" in speech and "Alex" in speech and speech.index("Sam,") < speech.index("Alex,")
+    script = " ".join(cue.get("text") or "" for cue in manifest["reconnect-2min"]["timeline"] if cue["type"] == "speech")
+    for name, number in (("Sam", "one"), ("Alex", "two")):  # the intro names each once, then only where the script does
+        assert speech.count(name) == 1 + len(re.findall(rf"partner {number}", script, re.IGNORECASE)), name
+    total = sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', routine.ssml))
+    assert 60_000 < total <= 240_000 and len(routine.ssml) < 8_000
     assert said(routine, "reconnect.how_did_it_go") and routine.ends_session is False
     closing = session.yes()
     assert said(closing, "reconnect.tomorrow") and closing.ends_session is True
@@ -321,7 +347,7 @@ def test_reconnect_spoken_when_audio_is_not_hosted(unhosted):
     session = Session(unhosted)
     routine = session.say("ReconnectIntent", "reconnect for sam and alex", first_name="sam", second_name="alex")
     assert audio_sources(routine.ssml) == []
-    assert "Sam, this turn is yours" in routine.speech
+    assert "Sam, " in routine.speech and "partner one" not in routine.speech.lower()
     total = sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', routine.ssml))
     assert 60_000 < total <= 240_000
 
@@ -335,7 +361,7 @@ def test_names_are_kept_only_when_asked(hosted, built_data_dir, tmp_path):
     remembered = session.say("RememberNamesIntent", "remember our names")
     assert said(remembered, "reconnect.remembered", one="Sam", two="Alex")
     later = Session(hosted).say("ReconnectIntent", "start our reconnect")
-    assert "Sam, this turn is yours" in later.speech
+    assert "Sam, " in later.speech
     assert database.exists()
     erase = Session(hosted)
     erase.say("DeleteDataIntent", "delete my data")
@@ -404,3 +430,20 @@ def test_every_exercise_can_be_spoken_whole_within_alexas_limits(unhosted, manif
         for reply in spoken:
             assert len(reply.ssml) <= 8000
             assert sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', reply.ssml)) <= 240_000
+
+
+@pytest.mark.parametrize("phrase", ["continue", "yes", "go on"])
+def test_continue_yes_and_go_on_continue_the_same_spoken_exercise(unhosted, manifest, phrase):
+    """Typed as a person would say them (the console's matcher on the interaction model), in a spoken exercise's pause."""
+    matcher = UtteranceMatcher(load_model("en-US"))
+    session = Session(unhosted)
+    first = matcher.match("play five minute cyclic sighing")
+    reply = session.say(first.intent, "play five minute cyclic sighing", **first.slots)
+    assert said(reply, "exercise.spoken_continue") and reply.attributes["flow_exercise"]["id"] == "cyclic-sighing-5min"
+    match = matcher.match(phrase)
+    reply = session.say(match.intent, phrase, **match.slots)
+    script = [cue["text"] for cue in manifest["cyclic-sighing-5min"]["timeline"] if cue["type"] == "speech"]
+    assert script[-1] in reply.speech and not said(reply, "exercise.spoken_intro", title="box breathing")
+    assert "flow_exercise" not in reply.attributes and not reply.directives
+    tail = reply.ssml[reply.ssml.rindex(script[-1]):]
+    assert sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', tail)) <= 2_000, "the end is words, not silence"

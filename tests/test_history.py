@@ -8,6 +8,7 @@ import pytest
 
 from skill import history
 from skill.checkin import score
+from skill.speech import phrasebook
 from skill.alexa.settings import Settings
 from skill.storage import CheckinRecord, StorageError, user_key
 from skill.alexa.wiring import Services
@@ -34,10 +35,17 @@ def test_when_is_spoken_relative_to_today(days, message):
     assert history.when(record(5, days), NOW).id == message
 
 
-def test_compare_uses_the_full_scale_even_for_an_older_maximum():
-    result = score(("often",) * 5)  # 10
-    lines = history.compare(record(3, 2, max_score=5), result, NOW)  # 3 of 5 is 9 of 15
-    assert [l.id for l in lines] == ["history.when.days", "history.compare.same"]
+def test_trend_uses_the_full_scale_even_for_an_older_maximum():
+    lines = history.trend([record(10, 0), record(3, 2, max_score=5)], NOW)  # 3 of 5 is 9 of 15
+    assert lines[0].id == "history.trend.same"
+
+
+def test_a_heavier_trend_is_said_as_heavier_and_bands_as_reflections():
+    book = phrasebook("en-US")
+    heavier = book.text("history.trend.higher", count=3)
+    assert "heavier" in heavier and "gone up" not in heavier and "lighter" in book.text("history.trend.lower", count=3)
+    for band in ("okay", "strain", "strong"):
+        assert "reading was" not in book.text(f"history.band.{band}") and "sounded like" in book.text(f"history.band.{band}")
 
 
 def test_trend_from_none_one_and_many():
@@ -84,9 +92,9 @@ def test_history_across_two_sessions(make_app):
 
     second = Session(talker, first.conversation)
     reply = second.launch()
-    assert said(reply, "launch.welcome_back") and said(reply, "history.when.today")
+    assert "checked in" not in reply.speech, "a shared speaker never says when anyone last checked in"
     reply = full_checkin(second, ("sometimes",) * 5)
-    assert said(reply, "history.when.today") and said(reply, "history.compare.lower")
+    assert "checked in" not in reply.speech and said(reply, "checkin.result.kept")
     reply = second.say("HistoryIntent", "how have i been doing")
     assert said(reply, "history.trend.lower", count=2) and said(reply, "history.band.strain")
 
@@ -117,7 +125,7 @@ def test_a_yes_long_after_the_delete_question_does_not_delete(make_app):
     s = Session(Talker(app.test_client()))
     full_checkin(s)
     s.say("DeleteDataIntent")
-    s.say("AMAZON.HelpIntent")
+    s.say("HistoryIntent")
     reply = s.yes()
     assert not said(reply, "delete.done")
     assert len(app.extensions["recharge"].database.recent_checkins(user_key(s.conversation.user_id))) == 1

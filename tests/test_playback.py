@@ -1,19 +1,24 @@
 """Pure playback decisions: which way an exercise plays, spoken parts, resume, the reconnect routine."""
 from __future__ import annotations
 
-from skill.exercises import Catalogue, Cue, Exercise, Segment
+from skill.exercises import Catalogue, Cue, Exercise, Segment, load_scripts
 from skill.playback import (
+    LONGEST_SPOKEN_PAUSE_MS,
+    PART_END_PAUSE_MS,
     AudioHost,
     Names,
     Saved,
     exercise_turn,
+    full_menu_turn,
     menu_turn,
     reconnect_turn,
     resume_turn,
     spoken_parts,
     step_turn,
 )
-from skill.turn import Clip, Offer, PlayAudio, Turn
+from dataclasses import replace
+
+from skill.turn import Clip, Line, Offer, PlayAudio, Turn
 
 BASE = "https://cdn.example.org/recharge"
 
@@ -116,11 +121,11 @@ def test_next_and_previous_walk_the_catalogue():
     assert step_turn("box-breathing@abcdefabcdef", -1, CATALOGUE, hosted()).message_ids == ["player.no_previous"]
 
 
-def test_menu_lists_every_kind_with_lengths():
-    turn = menu_turn(CATALOGUE)
+def test_the_full_menu_lists_every_kind_with_lengths():
+    turn = full_menu_turn(CATALOGUE)
     assert "exercise.menu_kind.regulation" in turn.message_ids
     assert turn.message_ids.count("exercise.menu_item") == 3
-    assert menu_turn(Catalogue()).message_ids == ["exercise.none_built"]
+    assert menu_turn(Catalogue())[0].message_ids == ["exercise.none_built"]
 
 
 def _reconnect() -> Exercise:
@@ -129,12 +134,22 @@ def _reconnect() -> Exercise:
     return make_exercise("reconnect-2min", kind="couple", segments=segments)
 
 
-def test_reconnect_with_names_puts_each_name_before_its_turn():
-    turn = reconnect_turn(_reconnect(), hosted(), Names("Sam", "Alex"))
-    kinds = ["clip" if isinstance(p, Clip) else p.id for p in turn.say]
-    assert kinds == ["reconnect.intro_named", "reconnect.turn_both", "clip", "reconnect.turn_one", "clip",
-                     "reconnect.turn_two", "clip", "reconnect.turn_both", "clip", "reconnect.how_did_it_go"]
-    assert clip_total_ms(turn) == 120_000 <= 240_000
+def _addressing() -> Exercise:
+    said = ("Partner one, share one worry.", "Partner two, listen.", "Now it's partner two's turn.",
+            "Partner one, listen.", "One thing you appreciate, partner one first.", "Partner two.")
+    cues = tuple(Cue(i * 20_000, i * 20_000 + 3_000, "speech", text) for i, text in enumerate(said))
+    return replace(_reconnect(), timeline=cues)
+
+
+def test_reconnect_with_names_addresses_each_person_once_by_name():
+    turn = reconnect_turn(_addressing(), hosted(), Names("Sam", "Alex"))
+    texts = [dict(p.params)["text"] for p in turn.say if isinstance(p, Line) and p.id == "exercise.script_line"]
+    assert texts == ["Sam, share one worry.", "Alex, listen.", "Now it's Alex's turn.", "Sam, listen.",
+                     "One thing you appreciate, Sam first.", "Alex."]
+    assert turn.message_ids[0] == "reconnect.intro_named" and turn.message_ids[-1] == "reconnect.how_did_it_go"
+    assert not any(isinstance(p, Clip) for p in turn.say), "the built audio says partner one; names replace it"
+    pauses = [p.pause_ms for p in turn.say if isinstance(p, Line) and p.id == "exercise.script_line"]
+    assert pauses[:5] == [17_000] * 5 and pauses[5] <= PART_END_PAUSE_MS
 
 
 def test_reconnect_without_names_plays_the_whole_file():
@@ -142,8 +157,17 @@ def test_reconnect_without_names_plays_the_whole_file():
     assert [p.url for p in turn.say if isinstance(p, Clip)] == [f"{BASE}/reconnect-2min.abcdefabcdef.mp3"]
 
 
-def test_reconnect_without_hosted_audio_is_spoken_with_names():
-    turn = reconnect_turn(_reconnect(), AudioHost(None), Names("Sam", "Alex"))
+def test_reconnect_without_hosted_audio_or_names_is_spoken_as_written():
+    turn = reconnect_turn(_addressing(), AudioHost(None), None)
     assert not any(isinstance(p, Clip) for p in turn.say)
-    assert turn.message_ids.count("reconnect.turn_one") == 1
-    assert "exercise.script_line" in turn.message_ids
+    assert dict(turn.say[1].params)["text"] == "Partner one, share one worry."
+
+
+def test_no_spoken_part_ends_in_a_long_silence_and_no_pause_is_longer_than_twenty_seconds():
+    # The script's cues end well before its declared length: the last part must not carry that silence.
+    sparse = Exercise("sparse", "Sparse", "regulation", "", ("sparse",), ("calm",), 400_000, "", "script000000",
+                      "audio_player", tuple(Cue(s, s + 2_000, "speech", f"cue {s}") for s in (0, 40_000, 250_000, 300_000)))
+    for exercise in (sparse, *load_scripts().exercises):
+        parts = spoken_parts(exercise)
+        assert all(part[-1].pause_ms <= PART_END_PAUSE_MS for part in parts), exercise.id
+        assert max(piece.pause_ms for part in parts for piece in part) <= LONGEST_SPOKEN_PAUSE_MS, exercise.id

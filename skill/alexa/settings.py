@@ -15,6 +15,8 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
 SKILL_ID_PATTERN = re.compile(r"^amzn1\.ask\.skill\.[0-9a-fA-F-]{36}$")
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# Hosts a development server can be reached on at 127.0.0.1 from the same machine.
+LOCAL_BIND_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::", "::1"})
 FALSE_WORDS = {"0", "false", "no", "off"}
 
 
@@ -39,6 +41,14 @@ class Settings:
     @property
     def audio_dir(self) -> Path:
         return self.data_dir / "audio"
+
+    @property
+    def local_audio_url(self) -> str | None:
+        """Development only (verification off, no public address): this server's own /audio/, for the console.
+        Alexa itself is only ever given RECHARGE_AUDIO_BASE_URL, which must be https."""
+        if self.verify_signatures or self.audio_base_url or self.host not in LOCAL_BIND_HOSTS:
+            return None
+        return f"http://127.0.0.1:{self.port}/audio"
 
     @property
     def database_path(self) -> Path:

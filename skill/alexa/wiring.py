@@ -264,8 +264,11 @@ def build_endpoint(
         database = open_database(settings)
     catalogues = CatalogueSource(settings.audio_dir)
     audio_dir = settings.audio_dir.resolve()
-    host = AudioHost(settings.audio_base_url, lambda name: (audio_dir / name).is_file())
-    if not settings.audio_base_url:
+    host = AudioHost(settings.audio_base_url or settings.local_audio_url, lambda name: (audio_dir / name).is_file())
+    if settings.local_audio_url:
+        log.info("RECHARGE_AUDIO_BASE_URL is not set: in development, built exercises play from %s (fine for the "
+                 "console; a real Alexa device needs a public https address)", settings.local_audio_url)
+    elif not settings.audio_base_url:
         log.info("RECHARGE_AUDIO_BASE_URL is not set: exercises will be spoken with pauses, not played")
 
     def services_factory(handler_input: HandlerInput) -> Services:

@@ -1,14 +1,23 @@
-"""The checking state: the check-in and the focused checks, one question at a time, then a reading and an offer."""
+"""The checking state: the check-in and the focused checks, one question at a time, then a reading and an offer.
+
+Leaving a check, one rule: a side question (help, repeat, how have I been doing, sharing a feeling) is answered and
+the same question asked again. Any other activity (a strategy, an exercise, the menu, delete my data) pauses the
+check and says so, with the way back ("say continue the check-in"); the paused check is kept in the session, and
+asking for it again ("continue the check-in", "check in", or "continue" when nothing is playing) comes back to the
+very question it was paused on, answers kept, nothing skipped. If that activity ends the session (an exercise on the
+player), the check ends with it and that is said instead. Starting a different check replaces a check in progress
+or paused, said so too. Stop ends a check, said so; start over starts it again from the first question.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, Callable
 
-from skill import checkin, history, questionnaire
+from skill import checkin, questionnaire
 from skill.conversation.events import Event
 from skill.conversation.port import Port
 from skill.conversation.shared import (
-    Handler, Reply, Table, ask_speaker, check_prompt, leaving, make_offer, needs_speaker, safety_reply,
+    Handler, Reply, Table, ask_speaker, check_prompt, make_offer, needs_speaker, safety_reply,
 )
 from skill.conversation.state import QUESTIONNAIRES, Check, State
 from skill.turn import Line, Offer, ask, line, tell
@@ -20,17 +29,16 @@ START_INTENTS = {"CheckInIntent": "checkin", "BodyCheckIntent": "body", "BothOfU
 
 
 def _finish(kind: str, answers: Answers, port: Port) -> tuple[tuple[Line, ...], Offer]:
-    """After the last answer: the check-in is scored, compared with last time and saved; a focused check summarised."""
+    """After the last answer: the check-in is scored and saved (past ones are spoken only when asked); a focused check summarised."""
     if kind in FOCUSED:
         summary = FOCUSED[kind][1](answers)
         return summary.lines, summary.offer
     result = checkin.score(answers)
     if result is None:
         return (line("checkin.result.too_few"),), Offer("check", "checkin")
-    previous = port.recent_checkins(1)
-    compared = history.compare(previous[0], result) if previous else ()
-    unsaved = () if port.save_checkin(result) else (line("checkin.result.not_saved"),)
-    return (*checkin.reading(result), *compared, *unsaved), checkin.next_step(result)
+    saved = port.save_checkin(result)
+    kept = (line("checkin.result.kept" if saved else "checkin.result.not_saved"),)
+    return (*checkin.reading(result), *kept), checkin.next_step(result)
 
 
 def carry_on(event: Event, kind: str, step: Step, state: State, port: Port, lead: tuple[Line, ...] = ()) -> Reply:
@@ -45,14 +53,31 @@ def carry_on(event: Event, kind: str, step: Step, state: State, port: Port, lead
 
 
 def start(event: Event, kind: str, state: State, port: Port) -> Reply:
-    """From anywhere: the named check from its first question (asked again mid-way, it starts over)."""
+    """From anywhere: the named check, back at the question where it stood if it is in progress or paused."""
     q = QUESTIONNAIRES[kind]
-    if state.check and state.check.kind == kind:
-        return carry_on(event, kind, questionnaire.start_over(q), state, port)
-    lead, left = leaving(state)
+    current = state.check if state.check and state.check.kind == kind else (
+        state.paused if state.paused and state.paused.kind == kind else None)
+    if current is not None:
+        return come_back(current, replace(state, offer=None))
+    replaced = state.check or state.paused
+    lead = (line(f"flow.left.{replaced.kind}"),) if replaced else ()
+    left = replace(state, flow=None, paused=None, offer=None)
     if kind == "checkin" and needs_speaker(state, port):
-        return ask_speaker(left, "checkin", lead)  # the check-in is saved and compared: whose is it?
-    return carry_on(event, kind, questionnaire.start(q), replace(left, offer=None), port, lead)
+        return ask_speaker(left, "checkin", lead)  # the check-in is saved: whose is it?
+    return carry_on(event, kind, questionnaire.start(q), left, port, lead)
+
+
+def come_back(check: Check, state: State) -> Reply:
+    """The same question the check stood at, with its answer hint; the answers so far are kept."""
+    return (ask(line("questionnaire.back_to_it"), *check_prompt(check), reprompt=check_prompt(check)),
+            replace(state, flow=check, paused=None))
+
+
+def resume_paused(event: Event, state: State, port: Port) -> Reply | None:
+    """"Continue" with a check paused and nothing playing: back to the check; otherwise not ours."""
+    if state.paused is None or event.player.engaged or state.spoken:
+        return None
+    return come_back(state.paused, state)
 
 
 def start_named(event: Event, state: State, port: Port) -> Reply:
@@ -112,7 +137,10 @@ def no_going_back(event: Event, state: State, port: Port) -> Reply:
 
 
 def help_in_check(event: Event, state: State, port: Port) -> Reply:
-    return ask(line("help.in_check"), *check_prompt(_check(state))), state
+    """Help explains the question being asked, then asks it again; the check stays where it was."""
+    check = _check(state)
+    question = check.questionnaire.questions[check.at]
+    return ask(line(question.help_id), line("help.in_check"), *check_prompt(check)), state
 
 
 def goodbye_mid_check(event: Event, state: State, port: Port) -> Reply:

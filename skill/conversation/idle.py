@@ -21,15 +21,14 @@ SIDE_BY_SIDE = Offer("together", "both")
 
 
 def welcome(event: Event, state: State, port: Port) -> Reply:
-    fresh = State(names=state.names, speaker=state.speaker)
-    last = None if needs_speaker(state, port) else port.recent_checkins(1)
-    if last:
-        return ask(line("launch.welcome_back"), history.when(last[0]), line("launch.choices"),
-                   reprompt=line("launch.reprompt")), fresh
-    return ask(line("launch.welcome"), reprompt=line("launch.reprompt")), fresh
+    """The same welcome for everyone: a shared speaker never says when anyone last checked in."""
+    return ask(line("launch.welcome"), reprompt=line("launch.reprompt")), State(names=state.names, speaker=state.speaker)
 
 
 def help_menu(event: Event, state: State, port: Port) -> Reply:
+    """With a question pending, help explains it and asks it again, so the next yes still answers it."""
+    if state.offer is not None:
+        return ask(line("help.offer"), state.offer.question), state
     return ask(line("help.main"), line("help.disclaimer"), reprompt=line("help.reprompt")), state
 
 

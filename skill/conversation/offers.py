@@ -56,6 +56,10 @@ def play_offered(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     return playing.play_by_id(offer.target, event, state, port)
 
 
+def all_exercises(offer: Offer, event: Event, state: State, port: Port) -> Reply:
+    return playing.full_menu(state, port)
+
+
 def reconnect_yes(offer: Offer, event: Event, state: State, port: Port) -> Reply:
     """To "shall we use your names?": ask for them. To "did that feel good?": glad, see you tomorrow."""
     if offer.target == "names":
@@ -133,6 +137,7 @@ KINDS: Mapping[str, Kind] = {
     "reconnect": Kind(yes=reconnect_yes, no=reconnect_no),  # target: "names" or "feedback"
     "speaker": Kind(yes=holder, no=partner),  # "is this the account holder?"; target: what to carry on with
     "together": Kind(yes=share_side_by_side, no=declined),  # target: "both"
+    "exercises": Kind(yes=all_exercises, no=declined),  # target: "all" (after the short menu: "say more")
 }
 
 
@@ -154,6 +159,9 @@ def tell_me_more(event: Event, state: State, port: Port) -> Reply:
         return make_offer(state, (line("speaker.not_caught"),), Offer(state.offer.kind, state.offer.target))
     if state.offer is not None:
         return yes(event, state, port)
+    back = checking.resume_paused(event, state, port)
+    if back is not None:
+        return back
     return reading.read(strategies.next_strategy(None), state)
 
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from skill.conversation.events import Event
 from skill.conversation.port import Port
-from skill.conversation.shared import MENU, Reply, Table, make_offer
+from skill.conversation import checking
+from skill.conversation.shared import MENU, Reply, Table, leaving, make_offer, put_first
 from skill.conversation.state import Spoken, State
 from skill.turn import Offer, ask, line, silent
 from skill.exercises import Exercise
@@ -15,6 +16,7 @@ from skill.playback import (
     RECONNECT_ID,
     Names,
     exercise_turn,
+    full_menu_turn,
     known_token,
     menu_turn,
     not_applicable_turn,
@@ -42,10 +44,11 @@ def play(exercise: Exercise, event: Event, state: State, port: Port, want_contro
         return start_reconnect(state, port, None)
     played = exercise_turn(exercise, port.audio_host, port.catalogue, want_controls,
                            player_ok=event.audio_player_supported)
-    # A check or a reading in progress stays where it was; only the spoken parts replace it.
+    lead, state = leaving(state, ending=played.turn.end_session)
+    # A reading in progress stays where it was; only the spoken parts replace it.
     flow = Spoken(exercise.id, played.next_part) if played.next_part is not None else (
         None if state.spoken else state.flow)
-    return played.turn, replace(state, flow=flow, offer=played.offer or state.offer)
+    return put_first(lead, (played.turn, replace(state, flow=flow, offer=played.offer or state.offer)))
 
 
 def for_need(need: str | None, event: Event, state: State, port: Port) -> Reply:
@@ -53,13 +56,23 @@ def for_need(need: str | None, event: Event, state: State, port: Port) -> Reply:
     pool = [e for e in catalogue.for_need(need or "") if e.fits_in_speech and e.id != RECONNECT_ID]
     chosen = catalogue.closest_length(PREFERRED_MINUTES, pool) if pool else None
     if chosen is None:
-        return menu_turn(catalogue), state
+        return menu(state, port)
     return play(chosen, event, state, port)
 
 
 def play_by_id(exercise_id: str, event: Event, state: State, port: Port) -> Reply:
     exercise = port.catalogue.get(exercise_id)
-    return play(exercise, event, state, port) if exercise else (menu_turn(port.catalogue), state)
+    return play(exercise, event, state, port) if exercise else menu(state, port)
+
+
+def menu(state: State, port: Port) -> Reply:
+    """The short menu; "more" (or yes) then lists them all (offers.py)."""
+    turn, offer = menu_turn(port.catalogue)
+    return turn, replace(state, offer=offer)
+
+
+def full_menu(state: State, port: Port) -> Reply:
+    return full_menu_turn(port.catalogue), state
 
 
 # While an exercise plays (or is spoken in parts). A handler returning None passes the intent on to the global table.
@@ -86,6 +99,26 @@ def go_on(event: Event, state: State, port: Port) -> Reply | None:
     return None
 
 
+def yes_continues(event: Event, state: State, port: Port) -> Reply | None:
+    """Asked "say continue when you're ready", yes means continue the same exercise (not the offer of another)."""
+    return _continue_spoken(state, port)
+
+
+def no_stops(event: Event, state: State, port: Port) -> Reply | None:
+    """No to "ready for the rest?": the spoken exercise ends there, kindly, and so does the offer of another."""
+    if state.spoken is None:
+        return None
+    return ask(line("exercise.spoken_stopped"), MENU), replace(state, flow=None, offer=None)
+
+
+def help_spoken(event: Event, state: State, port: Port) -> Reply | None:
+    """Help in a spoken exercise's pause explains that pause; yes or continue then still go on."""
+    exercise = port.catalogue.get(state.spoken.exercise_id) if state.spoken else None
+    if exercise is None:
+        return None
+    return ask(line("exercise.spoken_help", title=exercise.spoken_title), line("exercise.spoken_continue")), state
+
+
 def pause(event: Event, state: State, port: Port) -> Reply | None:
     return (pause_turn(), state) if event.player.engaged and event.player.playing else None
 
@@ -110,6 +143,9 @@ TABLE: Table = {
     "AMAZON.ResumeIntent": go_on,
     "AMAZON.NextIntent": go_on,
     "TellMeMoreIntent": go_on,
+    "AMAZON.YesIntent": yes_continues,
+    "AMAZON.NoIntent": no_stops,
+    "AMAZON.HelpIntent": help_spoken,
     "AMAZON.PauseIntent": pause,
     "AMAZON.StopIntent": pause,
     "AMAZON.CancelIntent": pause,
@@ -172,8 +208,7 @@ def play_exercise(event: Event, state: State, port: Port) -> Reply:
     slot = event.slot("exercise")
     exercise = port.catalogue.get(slot.value_id) or port.catalogue.find(slot.heard)
     if exercise is None:
-        return ask(line("exercise.unknown"), line("exercise.menu_question"),
-                   reprompt=line("exercise.menu_question")), state
+        return put_first((line("exercise.unknown"),), menu(state, port))
     return play(exercise, event, state, port, want_controls=event.name == "PausableExerciseIntent")
 
 
@@ -186,11 +221,12 @@ def exercise_by_length(event: Event, state: State, port: Port) -> Reply:
     minutes = asked if asked and asked <= LONGEST_ASKED_MINUTES else PREFERRED_MINUTES
     pool = [e for e in port.catalogue.exercises if e.id != RECONNECT_ID]
     chosen = port.catalogue.closest_length(minutes, pool)
-    return play(chosen, event, state, port) if chosen else (menu_turn(port.catalogue), state)
+    return play(chosen, event, state, port) if chosen else menu(state, port)
 
 
 def list_exercises(event: Event, state: State, port: Port) -> Reply:
-    return menu_turn(port.catalogue), state
+    lead, state = leaving(state)
+    return put_first(lead, menu(state, port))
 
 
 def nothing_playing(event: Event, state: State, port: Port) -> Reply:
@@ -198,6 +234,9 @@ def nothing_playing(event: Event, state: State, port: Port) -> Reply:
 
 
 def resume(event: Event, state: State, port: Port) -> Reply:
+    back = checking.resume_paused(event, state, port)
+    if back is not None:
+        return back
     return resume_turn(port.playback_position(), port.catalogue, port.audio_host), state
 
 
@@ -211,11 +250,13 @@ def _names_from(event: Event) -> Names | None:
 def start_reconnect(state: State, port: Port, names: Names | None, ask_names: bool = True) -> Reply:
     exercise = port.catalogue.get(RECONNECT_ID)
     if exercise is None:
-        return menu_turn(port.catalogue), state
+        return menu(state, port)
+    lead, state = leaving(state)
     names = names or state.names or port.remembered_names()
     if names is None and ask_names:
-        return make_offer(state, (line("reconnect.welcome"),), ASK_NAMES)
-    return reconnect_turn(exercise, port.audio_host, names), replace(state, offer=FEEDBACK, names=names or state.names)
+        return make_offer(state, (*lead, line("reconnect.welcome")), ASK_NAMES)
+    return put_first(lead, (reconnect_turn(exercise, port.audio_host, names),
+                            replace(state, offer=FEEDBACK, names=names or state.names)))
 
 
 def reconnect(event: Event, state: State, port: Port) -> Reply:

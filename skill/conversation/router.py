@@ -13,7 +13,7 @@ from skill.conversation.state import Spoken, State
 
 SAFETY_INTENT = "SafetyIntent"
 # Requests after which a pending offer still stands: they re-say it or did not understand the answer.
-KEEPS_OFFER = frozenset({"AMAZON.RepeatIntent", FALLBACK})
+KEEPS_OFFER = frozenset({"AMAZON.RepeatIntent", "AMAZON.HelpIntent", FALLBACK})
 SafetyNet = Callable[[Event, State], Reply | None]
 
 

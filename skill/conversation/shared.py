@@ -35,11 +35,20 @@ def check_prompt(check: Check) -> tuple[Line, ...]:
     return questionnaire.reprompt(check.questionnaire, check.as_dict())
 
 
-def leaving(state: State) -> tuple[tuple[Line, ...], State]:
-    """Said when another request takes over from a check in progress, so the switch never feels abrupt."""
+def leaving(state: State, ending: bool | None = False) -> tuple[tuple[Line, ...], State]:
+    """Another activity takes over from a check in progress: paused and said so with the way back (checking.py's rule);
+    when the new turn ends the session, the check goes with it, and that is said instead."""
     check = state.check
-    left = replace(state, flow=None)
-    return ((line(f"flow.left.{check.kind}"),) if check else ()), left
+    if check is None:
+        return (), state
+    if ending:
+        return (line(f"flow.left.{check.kind}"),), replace(state, flow=None)
+    return (line(f"flow.paused.{check.kind}"),), replace(state, flow=None, paused=check)
+
+
+def put_first(lead: tuple[Line, ...], reply: Reply) -> Reply:
+    turn, state = reply
+    return (replace(turn, say=(*lead, *turn.say)) if lead else turn), state
 
 
 def resume(state: State) -> tuple[Line, ...]:

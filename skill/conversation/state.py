@@ -93,6 +93,7 @@ class State:
     last: tuple[Line, ...] = ()  # for "repeat that"
     names: Names | None = None  # the couple's names, once given in this session
     speaker: str | None = None  # "holder" or "partner": an unrecognised voice's answer to "who is this?"
+    paused: Check | None = None  # a check put aside for something else, kept for "continue the check-in"
 
     def mode(self, event: Event) -> str:
         """The conversation state whose table answers first: checking, reading, playing or idle."""
@@ -126,7 +127,8 @@ def from_session(attributes: Any) -> State:
     speaker = attributes.get("speaker")
     return State(flow, _offer(attributes.get("offer")), _last(attributes.get("last")),
                  _names(attributes.get("couple_names")),
-                 speaker if isinstance(speaker, str) and speaker in SPEAKERS else None)
+                 speaker=speaker if isinstance(speaker, str) and speaker in SPEAKERS else None,
+                 paused=Check.from_dict(attributes.get("paused")))
 
 
 def to_session(state: State) -> dict[str, Any]:
@@ -143,6 +145,8 @@ def to_session(state: State) -> dict[str, Any]:
         data["couple_names"] = {"one": state.names.one, "two": state.names.two}
     if state.speaker is not None:
         data["speaker"] = state.speaker
+    if state.paused is not None:
+        data["paused"] = state.paused.as_dict()
     return data
 
 

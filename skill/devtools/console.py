@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any, Callable, TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -15,15 +18,24 @@ from skill.devtools.utterances import UtteranceMatcher, load_model
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
+AUDIO_SRC = re.compile(r'<audio src="([^"]+)"')
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
 (AudioPlayer events for the last Play directive), /person ID (a recognised voice speaks from now on;
 /person alone: a voice Alexa does not recognise), /quit."""
 
 
+START_SERVER = "RECHARGE_VERIFY_SIGNATURES=false .venv/bin/recharge-server"
+
+
 def http_transport(url: str, timeout_s: float = 10.0) -> Transport:
     def post(envelope: dict[str, Any]) -> dict[str, Any]:
-        reply = requests.post(url, json=envelope, timeout=timeout_s)
+        try:
+            reply = requests.post(url, json=envelope, timeout=timeout_s)
+        except requests.ConnectionError:
+            raise ConsoleError(f"no skill server is answering at {url} (start one with: {START_SERVER})") from None
+        except requests.Timeout:
+            raise ConsoleError(f"the skill server at {url} did not answer within {timeout_s:g} s") from None
         if reply.status_code != 200:
             raise ConsoleError(f"the server said {reply.status_code}: {reply.text.strip()[:200]}")
         return reply.json()
@@ -119,6 +131,7 @@ class ConsoleSession:
         speech = (response.get("outputSpeech") or {}).get("ssml")
         if speech:
             out.append(f"Alexa: {plain_text(speech)}")
+            out.extend(f"  [audio in the speech] {unescape(src)}" for src in AUDIO_SRC.findall(speech))
         reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
         if reprompt:
             out.append(f"  (if you say nothing: {plain_text(reprompt)})")
@@ -188,16 +201,42 @@ def _dispatch(session: ConsoleSession, text: str) -> list[str] | None:
     return [HELP]
 
 
+def default_url(environ: dict[str, str] | None = None) -> str:
+    """The server's own address from RECHARGE_HOST/RECHARGE_PORT, as recharge-server reads them."""
+    env = os.environ if environ is None else environ
+    host = env.get("RECHARGE_HOST", "").strip() or "127.0.0.1"
+    host = "127.0.0.1" if host in {"0.0.0.0", "::"} else (f"[{host}]" if ":" in host else host)
+    return f"http://{host}:{env.get('RECHARGE_PORT', '').strip() or '5000'}/alexa"
+
+
+def server_problem(url: str, timeout_s: float = 3.0) -> str | None:
+    """One plain line when nothing answers at the server's address, else None."""
+    parts = urlsplit(url)
+    try:
+        requests.get(urlunsplit((parts.scheme, parts.netloc, "/healthz", "", "")), timeout=timeout_s)
+    except requests.ConnectionError:
+        return f"recharge-console: no skill server is answering at {url}; start one first: {START_SERVER}"
+    except requests.Timeout:
+        return f"recharge-console: the skill server at {url} did not answer within {timeout_s:g} s"
+    except requests.RequestException as error:
+        return f"recharge-console: cannot talk to {url}: {type(error).__name__}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    host = os.environ.get("RECHARGE_HOST", "127.0.0.1")
-    port = os.environ.get("RECHARGE_PORT", "5000")
-    parser = argparse.ArgumentParser(prog="recharge-console", description=__doc__)
-    parser.add_argument("--url", default=f"http://{host}:{port}/alexa", help="the skill endpoint")
+    url = default_url()
+    parser = argparse.ArgumentParser(prog="recharge-console", description=f"{__doc__} It talks to {url}.")
+    parser.add_argument("--url", default=url,
+                        help="the skill endpoint it posts to (default: %(default)s, from RECHARGE_HOST and RECHARGE_PORT)")
     parser.add_argument("--locale", default="en-US")
     parser.add_argument("--skill-id", default=os.environ.get("RECHARGE_SKILL_ID") or SKILL_ID)
     parser.add_argument("--person", metavar="ID", default=None,
                         help="speak as a recognised voice profile (context.System.person.personId); /person switches")
     args = parser.parse_args(argv)
+    problem = server_problem(args.url)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     session = ConsoleSession(http_transport(args.url), UtteranceMatcher(load_model("en-US")),
                              locale=args.locale, skill_id=args.skill_id, person_id=args.person)
     return run(session, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())

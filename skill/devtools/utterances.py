@@ -66,7 +66,7 @@ def load_model(locale: str = "en-US", models_dir: Path = MODELS_DIR) -> dict[str
 
 
 class UtteranceMatcher:
-    """The best sample wins: every slot resolved beats unresolved, then the most literal words."""
+    """The best sample wins: every slot resolved beats unresolved, a bare listed value beats free words, then the most literal words."""
 
     def __init__(self, model: dict[str, Any]) -> None:
         language = model["interactionModel"]["languageModel"]
@@ -112,16 +112,18 @@ class UtteranceMatcher:
             found = sample.pattern.match(spoken)
             if not found:
                 continue
-            slots, resolved = {}, 0
+            slots, resolved, listed = {}, 0, 0
             for name, heard in found.groupdict().items():
                 slot_type = sample.slot_types.get(name, "")
                 value_id = self.resolve(slot_type, heard)
                 if slot_type in self.types and value_id is None:
                     resolved -= 1
+                listed += value_id is not None
                 slots[name] = (heard, value_id)
             if resolved < 0 and not sample.literal_chars:
                 continue  # a bare custom slot matches only its own values, or everything would
-            rank = (resolved, sample.literal_chars)
+            # A listed value said whole ("quiet gaze and hand on heart") beats free words around "and".
+            rank = (resolved, listed if not sample.literal_chars else 0, sample.literal_chars)
             if best is None or rank > best[0]:
                 best = (rank, Match(sample.intent, slots))
         return best[1] if best else None
