@@ -16,7 +16,7 @@ from skill.conversation.state import State
 from skill.devtools.utterances import UtteranceMatcher, load_model
 from skill.exercises import Catalogue, parse_token
 from skill.history import RECENT, CheckinRecord
-from skill.playback import TURN_LINES, AudioHost, Names, Saved
+from skill.playback import RECONNECT_ID, AudioHost, Names, Saved
 from skill.speech import phrasebook
 from skill.storage import StorageError, Store
 from skill.together import Together
@@ -32,8 +32,9 @@ MODEL_LOCALE = "en-US"
 TYPED_SLOT = "typed"
 # Where the web's wording differs from the skill's (Alexa-only phrases, words that follow audio): web.say.<id>.
 WEB_WORDING = "web.say."
-# Spoken over the audio on a speaker; on the page the reconnect shows whose turn it is itself.
-NOT_SHOWN = frozenset(TURN_LINES.values())
+# With names, a speaker reads the routine's script aloud; on the page the routine plays (its page names whose turn it is).
+ROUTINE_OPENINGS = frozenset({"reconnect.intro", "reconnect.intro_named"})
+SCRIPT_LINE = "exercise.script_line"
 
 
 @dataclass(frozen=True)
@@ -190,14 +191,14 @@ def shown(turn: Turn, locale: str, catalogue: Catalogue, rng: random.Random) -> 
     book = phrasebook(locale, rng)
     files = _files(catalogue)
     items: list[str | Action] = []
+    routine = any(isinstance(piece, Line) and piece.id in ROUTINE_OPENINGS for piece in turn.say)
     for piece in (*turn.say, *turn.directives):
-        if isinstance(piece, Line):
-            if piece.id not in NOT_SHOWN:
-                web_id = WEB_WORDING + piece.id
-                has_web = web_id in words.messages(locale)
-                items.append(words.text(locale, web_id, **piece.params) if has_web else book.text(piece.id, **piece.params))
+        if isinstance(piece, Line) and not (routine and piece.id == SCRIPT_LINE):
+            web_id = WEB_WORDING + piece.id
+            has_web = web_id in words.messages(locale)
+            items.append(words.text(locale, web_id, **piece.params) if has_web else book.text(piece.id, **piece.params))
             continue
-        action = _action(piece, files, catalogue)
+        action = Action("play", RECONNECT_ID) if isinstance(piece, Line) else _action(piece, files, catalogue)
         if action is not None and action not in items:
             items.append(action)
     return tuple(items)
