@@ -10,9 +10,12 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from skill.alexa.settings import Settings, SettingsError, data_dir_problem, load_settings, warn_about
 from skill.alexa.wiring import build_endpoint
+from skill.web import blueprint as web_pages
+from skill.web import not_found_page, wants_page
 
 log = logging.getLogger("recharge")
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".vtt": "text/vtt", ".txt": "text/plain; charset=utf-8",
@@ -34,9 +37,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         log.warning("%s", warning)
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # a merge redirect would name whatever host the Host header claims
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     wiring = build_endpoint(settings, **overrides)
     app.extensions["recharge"] = wiring
+    app.register_blueprint(web_pages)
 
     @app.post("/alexa")
     def alexa() -> Response:
@@ -62,6 +68,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     for code, reason in ERROR_REASONS.items():
         app.register_error_handler(code, lambda error, reason=reason, code=code: (jsonify(error=reason), code))
+
+    @app.errorhandler(404)
+    def not_found(error: HTTPException) -> Response:
+        return not_found_page() if wants_page(request) else (jsonify(error=ERROR_REASONS[404]), 404)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -59,6 +59,10 @@ class Exercise:
     delivery: str
     timeline: tuple[Cue, ...]
     segments: tuple[Segment, ...] = ()
+    captions: str | None = None
+    transcript: str | None = None
+    phases: str | None = None
+    posture: str | None = None
     spoken_title: str = ""  # the title as it reads inside a sentence ("a short body scan"); from the build when given
     posture: str = "either"  # sitting, lying or either (audio/contract.py POSTURES)
     suits: str = "any"  # any or bedtime
@@ -175,10 +179,20 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
             Segment(s["file"], int(s["start_ms"]), int(s["duration_ms"]), s.get("speaker"))
             for s in entry.get("segments", ())
         ),
+        captions=_optional_text(entry, "captions"),
+        transcript=_optional_text(entry, "transcript"),
+        phases=_optional_text(entry, "phases"),
+        posture=_optional_text(entry, "posture"),
         spoken_title=str(entry.get("spoken_title") or ""),
         posture=_known(entry.get("posture"), POSTURES, "either"),
         suits=_known(entry.get("suits"), SUITS, "any"),
     )
+
+
+def _optional_text(entry: dict[str, Any], name: str) -> str | None:
+    """A manifest field older builds may lack; anything but a non-empty string reads as absent."""
+    value = entry.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def _manifest_exercises(path: Path) -> tuple[Exercise, ...]:

@@ -36,6 +36,7 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     user_key_secret: str = ""
     log_level: str = "INFO"
+    trust_proxy: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed (0: none)
 
     @property
     def audio_dir(self) -> Path:
@@ -121,6 +122,22 @@ def warn_about(settings: "Settings") -> list[str]:
     return warnings
 
 
+MAX_PROXIES = 5
+
+
+def _parse_trust_proxy(raw: str) -> int:
+    """0/false (default): the peer address is the client; true is one proxy; a number is that many hops."""
+    word = raw.strip().lower() or "0"
+    if word in TRUE_WORDS - {"1"}:
+        return 1
+    if word in FALSE_WORDS - {"0"}:
+        return 0
+    if word.isdigit() and int(word) <= MAX_PROXIES:
+        return int(word)
+    raise SettingsError(f"RECHARGE_TRUST_PROXY must be false, true, or the number of proxies in front "
+                        f"(0 to {MAX_PROXIES}); got {raw!r}")
+
+
 def _parse_audio_base_url(raw: str) -> str | None:
     url = raw.strip().rstrip("/")
     if not url:
@@ -190,4 +207,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=_parse_database_url(env.get("RECHARGE_DATABASE_URL", "")),
         user_key_secret=env.get("RECHARGE_USER_KEY_SECRET", ""),
         log_level=log_level,
+        trust_proxy=_parse_trust_proxy(env.get("RECHARGE_TRUST_PROXY", "")),
     )

@@ -4,9 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from skill.storage.adapter import (
-    SQLitePersistenceAdapter, Speaker, StorePersistenceAdapter, envelope_person_id, envelope_user_id, speaker,
-)
 from skill.storage.base import (
     MAX_TOKEN_LENGTH, SCHEMA_VERSION, CheckinRecord, Health, Person, PlaybackState, StorageError, StorageUnavailable,
     Store, person_key, user_key,
@@ -34,9 +31,18 @@ def open_store(url: str | None, sqlite_path: Path, **options: Any) -> Store:
     return Database(sqlite_path, **options)
 
 
+# The ASK side's names load on first use, so the store alone (for the web companion) needs no ASK SDK.
+_ADAPTER_NAMES = frozenset({"SQLitePersistenceAdapter", "Speaker", "StorePersistenceAdapter", "envelope_person_id",
+                            "envelope_user_id", "speaker"})
+
+
 def __getattr__(name: str) -> Any:
     if name == "PostgresStore":
         from skill.storage.postgres import PostgresStore
 
         return PostgresStore
+    if name in _ADAPTER_NAMES:
+        from skill.storage import adapter
+
+        return getattr(adapter, name)
     raise AttributeError(name)
