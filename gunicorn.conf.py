@@ -13,3 +13,10 @@ keepalive = 5
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+
+
+def on_starting(server):
+    """The NLU stand-in's indexes (seconds per locale) are built once here in the master; forked workers share them,
+    so no free-text request waits for one and no gevent worker stalls building it."""
+    from skill.understanding.matcher import warm_up
+    warm_up()

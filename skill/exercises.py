@@ -62,7 +62,6 @@ class Exercise:
     captions: str | None = None
     transcript: str | None = None
     phases: str | None = None
-    posture: str | None = None
     spoken_title: str = ""  # the title as it reads inside a sentence ("a short body scan"); from the build when given
     posture: str = "either"  # sitting, lying or either (audio/contract.py POSTURES)
     suits: str = "any"  # any or bedtime
@@ -182,7 +181,6 @@ def _exercise(entry: dict[str, Any]) -> Exercise:
         captions=_optional_text(entry, "captions"),
         transcript=_optional_text(entry, "transcript"),
         phases=_optional_text(entry, "phases"),
-        posture=_optional_text(entry, "posture"),
         spoken_title=str(entry.get("spoken_title") or ""),
         posture=_known(entry.get("posture"), POSTURES, "either"),
         suits=_known(entry.get("suits"), SUITS, "any"),

@@ -15,13 +15,11 @@ import requests
 from skill.devtools.envelopes import SKILL_ID, Conversation
 from skill.speech import plain_text
 from skill.understanding.matcher import Match, Matcher, matcher_for
-from skill.understanding.normalise import normalise
 from skill.understanding.source import LOCALES
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 CONSOLE_USER = "amzn1.ask.account.RECHARGE-CONSOLE-USER"
 AUDIO_SRC = re.compile(r'<audio src="([^"]+)"')
-LAUNCH_WORDS = ("open", "launch")  # alone, or before the invocation name (as are "start" and "ask")
 HELP = """Type what you would say to Alexa, e.g. "open relationship recharge", "help", "stop".
 Each line shows the intent the NLU stand-in chose and how sure it was (--strict: exact samples only).
 Commands: /new (new session), /started, /stopped [ms], /nearly, /finished, /failed
@@ -92,16 +90,11 @@ class ConsoleSession:
 
     def say(self, text: str) -> list[str]:
         """One typed line in, the lines to print out: first the intent chosen and its confidence."""
-        if self.is_launch(text):
+        if self.matcher.is_launch(text):
             return ["(LaunchRequest)", *self._send(self.conversation.launch())]
         match = self.matcher.match(text, strict=self.strict)
         slots = {name: (slot.text, slot.value_id) for name, slot in match.slots.items()}
         return [describe(match), *self._send(self.conversation.intent(match.intent, **slots))]
-
-    def is_launch(self, text: str) -> bool:
-        spoken = normalise(text)
-        invocation = self.matcher.invocation
-        return spoken in LAUNCH_WORDS or spoken in {f"{verb} {invocation}" for verb in (*LAUNCH_WORDS, "start", "ask")}
 
     def audio_event(self, kind: str, offset_ms: int | None = None) -> list[str]:
         if not self.player.token:

@@ -18,6 +18,8 @@ from skill.understanding.source import LOCALES, MODELS_DIR, load_source
 from skill.understanding.templates import expand
 
 FALLBACK = "AMAZON.FallbackIntent"
+GLUE_WORDS = frozenset({"and", "with", "for", "the", "a", "our", "us", "me", "to", "of", "please"})
+LAUNCH_WORDS = ("open", "launch")  # alone, or before the invocation name (as are "start" and "ask")
 FLOOR = 0.74  # below this the stand-in answers FallbackIntent, as Alexa does for out-of-domain speech
 CARRIER_INTENTS = frozenset({"ShareFeelingIntent"})  # free text rides in; understand() routes it
 OPEN_TYPES = {"AMAZON.NUMBER": tuple(spell_number(n) for n in (1, 2, 3, 5, 10, 15, 20)),
@@ -99,6 +101,10 @@ class Matcher:
                     texts.append(text)
                     self.entries.append(entry)
         self._pattern_of = {(p.intent, p.text): p for p in self.patterns}
+        # Intents that are nothing but names ("Sam and Alex"); others (the reconnect) still stand without them.
+        first_names = {(p.intent, name) for p in self.patterns for name, kind in p.slot_types if kind == "AMAZON.FirstName"}
+        self._names_only = frozenset(p.intent for p in self.patterns) - frozenset(
+            p.intent for p in self.patterns if not any(f"{{{name}}}" in p.text for i, name in first_names if i == p.intent))
         unique: dict[str, int] = {}
         for index, text in enumerate(texts):
             unique.setdefault(text, index)
@@ -224,6 +230,11 @@ class Matcher:
         return slots
 
     # the one entry point -----------------------------------------------------------------------
+    def is_launch(self, text: object) -> bool:
+        """"open", or a launch word before the invocation name: what Alexa turns into a LaunchRequest."""
+        spoken = normalise(text)
+        return spoken in LAUNCH_WORDS or spoken in {f"{verb} {self.invocation}" for verb in (*LAUNCH_WORDS, "start", "ask")}
+
     def match(self, text: object, strict: bool = False, allowed: frozenset[str] | None = None,
               floor: float = FLOOR) -> Match:
         spoken = normalise(text)
@@ -237,7 +248,11 @@ class Matcher:
                 break
             slots = self._fill_open(entry, spoken)
             if any(kind == "AMAZON.FirstName" and name not in slots for name, kind in self._kinds(entry)):
-                continue  # "X and Y" is names only when X and Y are names
+                carrier = {w for w in entry.sample.split() if not w.startswith("{")} - GLUE_WORDS
+                if entry.intent in self._names_only or not carrier & set(spoken.split()):
+                    continue  # "X and Y" is names only when X and Y are names, and never a request by itself
+                names = {name for name, kind in self._kinds(entry) if kind == "AMAZON.FirstName"}
+                slots = {name: slot for name, slot in slots.items() if name not in names}
             if entry.intent == SAFETY and score < SAFETY_CONFIRM and not self.confirm_safety(spoken):
                 continue  # near a danger sample but no danger words: let the next candidate speak
             return Match(entry.intent, round(score, 3), slots, entry.sample)

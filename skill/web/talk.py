@@ -13,7 +13,6 @@ from skill.checkin import Result
 from skill.conversation.events import FALLBACK, LAUNCH, Event, Player, Slot
 from skill.conversation.router import Router, build_router
 from skill.conversation.state import State
-from skill.devtools.utterances import UtteranceMatcher, load_model
 from skill.exercises import Catalogue, parse_token
 from skill.history import RECENT, CheckinRecord
 from skill.playback import RECONNECT_ID, AudioHost, Names, Saved
@@ -21,6 +20,7 @@ from skill.speech import phrasebook
 from skill.storage import StorageError, Store
 from skill.together import Together
 from skill.turn import Clip, Line, PlayAudio, StopAudio, Turn
+from skill.understanding.matcher import matcher_for
 from skill.web import text as words
 
 log = logging.getLogger(__name__)
@@ -43,21 +43,14 @@ class Understood:
     slots: Mapping[str, Slot] = field(default_factory=lambda: MappingProxyType({}))
 
 
-@lru_cache(maxsize=1)
-def _matcher() -> UtteranceMatcher:
-    return UtteranceMatcher(load_model(MODEL_LOCALE))
-
-
-def understand(text: str) -> Understood:
-    """Typed words -> an intent and its slots, as the console does it (to be replaced by the NLU matcher)."""
+def understand(text: str, locale: str = MODEL_LOCALE) -> Understood:
+    """Typed words -> an intent and its slots, chosen by the same NLU stand-in as the console (a confidence floor)."""
     text = text[:MAX_TEXT_CHARS]
-    matcher = _matcher()
+    matcher = matcher_for(locale)
     if matcher.is_launch(text):
         return Understood(LAUNCH)
     match = matcher.match(text)
-    if match is None:
-        return Understood(FALLBACK)
-    slots = {name: Slot(heard, value_id) for name, (heard, value_id) in match.slots.items()}
+    slots = {name: Slot(slot.text, slot.value_id) for name, slot in match.slots.items()}
     return Understood(match.intent, MappingProxyType(slots))
 
 
@@ -175,7 +168,7 @@ def router() -> Router:
 def converse(text: str, state: State, locale: str, port: BrowserPort, *, rng: random.Random | None = None) -> Answer:
     """One typed line through the skill's router (safety net first); its turn as the page shows it."""
     try:
-        understood = understand(text)
+        understood = understand(text, locale)
     except Exception as error:  # understanding is replaceable; a failure there must not skip the safety net
         log.error("understanding failed: %s", type(error).__name__)
         understood = Understood(FALLBACK)
