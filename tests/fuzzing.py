@@ -66,7 +66,8 @@ def set_path(envelope: dict[str, Any], path: tuple, value: Any, delete: bool = F
 def random_json(rng: random.Random, depth: int = 0) -> Any:
     roll = rng.random()
     if depth > 3 or roll < 0.6:
-        return rng.choice(AWKWARD_VALUES) if rng.random() < 0.7 else rng.choice(
+        # a copy: the shared [] and {} must never be mutated in place (a later mutation could nest one in itself)
+        return copy.deepcopy(rng.choice(AWKWARD_VALUES)) if rng.random() < 0.7 else rng.choice(
             [rng.randint(-(2**70), 2**70), "".join(chr(rng.randint(0, 0x10FFFF)) for _ in range(rng.randint(0, 8)))])
     if roll < 0.8:
         return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
