@@ -12,13 +12,13 @@ from urllib.parse import unquote
 from skill.checkin import Result
 from skill.conversation.events import FALLBACK, LAUNCH, Event, Player, Slot
 from skill.conversation.router import Router, build_router
+from skill.conversation.port import Detached
 from skill.conversation.state import State
 from skill.exercises import Catalogue, parse_token
 from skill.history import RECENT, CheckinRecord
-from skill.playback import RECONNECT_ID, AudioHost, Names, Saved
+from skill.playback import RECONNECT_ID, AudioHost
 from skill.speech import phrasebook
 from skill.storage import StorageError, Store
-from skill.together import Together
 from skill.turn import Clip, Line, PlayAudio, StopAudio, Turn
 from skill.understanding.matcher import matcher_for
 from skill.web import text as words
@@ -85,12 +85,12 @@ def on_the_page(catalogue: Catalogue) -> Catalogue:
 
 
 @dataclass(frozen=True)
-class BrowserPort:
+class BrowserPort(Detached):
     """The conversation's port for one browser: history under the browser's hashed key; no device player, saved names or sharing."""
 
-    catalogue: Catalogue
-    store: Store | None
-    key: str | None
+    catalogue: Catalogue = Catalogue()
+    store: Store | None = None
+    key: str | None = None
     audio_host: AudioHost = AudioHost(WEB_AUDIO_BASE, bool)
 
     def recent_checkins(self, limit: int = RECENT) -> Sequence[CheckinRecord] | None:
@@ -118,34 +118,11 @@ class BrowserPort:
     def erase_account(self) -> bool:
         return forget(self.store, self.key)  # a browser is its own account
 
-    recognised = False  # no voice profile: one browser is one person, never asked who is speaking
-
     def people_on_account(self) -> int | None:
-        return 1 if self.store is not None and self.key else None
+        return 1 if self.store is not None and self.key else None  # a browser is one person, never asked who
 
-    def as_speaker(self, who: str) -> "BrowserPort":
-        return self
-
-    def together(self) -> Together | None:
-        return None
-
-    def set_sharing(self, sharing: bool) -> bool:
-        return False
-
-    def remembered_names(self) -> Names | None:
-        return None  # names stay in the page (and this conversation), never in the database
-
-    def remember_names(self, names: Names) -> bool:
-        return False
-
-    def playback_position(self) -> Saved | None:
-        return None  # the page's own player pauses and resumes
-
-    def save_position(self, token: str, offset_ms: int) -> None:
-        return None
-
-    def clear_position(self) -> None:
-        return None
+    # Not recognised, no sharing, names kept only in the page, no device player (the page's own player pauses
+    # and resumes): the rest is Detached's "nothing wired" answers.
 
 
 def forget(store: Store | None, key: str | None) -> bool:
